@@ -1,0 +1,38 @@
+"""chainrule: backpropagation done right, on NumPy.
+
+Every operation is a ``Function`` node with a forward and a backward; the graph is
+recorded as the program runs and ``Tensor.backward()`` walks it in reverse, applying the
+chain rule.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .tensor import Tensor, ones, randn, tensor, zeros  # noqa: I001  (tensor first: ops build on it)
+from .autograd import Function, enable_grad, grad_enabled, no_grad
+from .ops import concat, stack, where
+from .gradcheck import GradcheckError, gradcheck, numerical_grad
+from . import nn, optim, data  # noqa: E402
+
+__all__ = [
+    "Function",
+    "GradcheckError",
+    "Tensor",
+    "__version__",
+    "concat",
+    "data",
+    "enable_grad",
+    "grad_enabled",
+    "gradcheck",
+    "nn",
+    "no_grad",
+    "numerical_grad",
+    "ones",
+    "optim",
+    "randn",
+    "stack",
+    "tensor",
+    "where",
+    "zeros",
+]

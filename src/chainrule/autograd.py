@@ -1,0 +1,144 @@
+"""The graph node: ``Function``, grad-mode switches and the one broadcasting-undo helper."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .tensor import Tensor
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+_state = threading.local()
+
+
+def grad_enabled() -> bool:
+    """Whether operations are currently recorded on the graph."""
+    return getattr(_state, "enabled", True)
+
+
+@contextmanager
+def _set_grad_enabled(enabled: bool) -> Iterator[None]:
+    previous = grad_enabled()
+    _state.enabled = enabled
+    try:
+        yield
+    finally:
+        _state.enabled = previous
+
+
+def no_grad() -> Any:
+    """Context manager under which no graph is recorded (evaluation, optimiser updates).
+
+    Example:
+        >>> import chainrule as cr
+        >>> x = cr.tensor([1.0, 2.0], requires_grad=True)
+        >>> with cr.no_grad():
+        ...     y = x * 2
+        >>> y.requires_grad
+        False
+    """
+    return _set_grad_enabled(False)
+
+
+def enable_grad() -> Any:
+    """Context manager that records the graph again inside a ``no_grad`` block."""
+    return _set_grad_enabled(True)
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` down to ``shape``, undoing NumPy broadcasting (leading and size-1 dims)."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+    )
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+class Function:
+    """A node of the graph: ``forward`` on ndarrays, ``backward`` from the output grad.
+
+    Subclass it, as the seeds' ``MulLayer``/``AddLayer``: ``forward(*arrays)`` returns one
+    ndarray and saves what ``backward`` needs on ``self``; ``backward(grad)`` returns one
+    gradient per input (a bare array for a single input). Calling an instance on tensors
+    runs ``forward`` and, when a gradient is wanted, records the node on the graph.
+
+    Example:
+        >>> import chainrule as cr
+        >>> class Square(cr.Function):
+        ...     def forward(self, x):
+        ...         self.x = x
+        ...         return x * x
+        ...     def backward(self, grad):
+        ...         return 2 * self.x * grad
+        >>> t = cr.tensor(3.0, requires_grad=True)
+        >>> Square()(t).backward()
+        >>> t.grad.item()
+        6.0
+    """
+
+    # NOTE: a user subclass that declares no __slots__ still gets a __dict__ for its state.
+    __slots__ = ("inputs", "needs_grad", "saved")
+
+    def forward(self, *arrays: np.ndarray) -> np.ndarray:
+        raise NotImplementedError(f"{type(self).__name__}: forward is not implemented")
+
+    def backward(self, grad: np.ndarray) -> Any:
+        raise NotImplementedError(f"{type(self).__name__}: backward is not implemented")
+
+    def backward_graph(self, grad: Tensor) -> tuple[Tensor | None, ...]:
+        """The backward as Tensor ops, so ``create_graph=True`` can differentiate it again."""
+        raise NotImplementedError(
+            f"{type(self).__name__}: no differentiable backward, so create_graph=True "
+            "(double backward) is not supported through it"
+        )
+
+    def save_for_backward(self, *arrays: np.ndarray) -> None:
+        """Keep the arrays ``backward`` needs; read back as ``self.saved``."""
+        self.saved = arrays
+
+    def _release(self) -> None:
+        """Drop the inputs and saved arrays once backward has used them."""
+        if hasattr(self, "__dict__"):
+            self.__dict__.clear()
+        self.inputs = None
+        self.saved = ()
+
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> Tensor:
+        """Build the node and call it: ``Mul.apply(a, b)`` is ``Mul()(a, b)``."""
+        return cls()(*inputs, **params)
+
+    def __call__(self, *inputs: Any, **params: Any) -> Tensor:
+        tensors = _as_tensors(inputs)
+        out = Tensor(self.forward(*[t.data for t in tensors], **params))
+        if grad_enabled():
+            needs_grad = tuple(t.requires_grad for t in tensors)
+            if True in needs_grad:
+                self.inputs = tensors
+                self.needs_grad = needs_grad
+                out.requires_grad = True
+                out._ctx = self
+        return out
+
+
+def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
+    """Wrap non-Tensor inputs; Python scalars take the dtype of the tensors beside them."""
+    if all(isinstance(x, Tensor) for x in inputs):
+        return inputs
+    dtype = next((x.data.dtype for x in inputs if isinstance(x, Tensor)), None)
+    return tuple(x if isinstance(x, Tensor) else _constant(x, dtype) for x in inputs)
+
+
+def _constant(value: Any, dtype: np.dtype | None) -> Tensor:
+    # NOTE: a Python or NumPy scalar adopts a float operand's dtype (x32 * 0.5 stays float32).
+    is_scalar = isinstance(value, (int, float, np.number))
+    if dtype is not None and is_scalar and (dtype.kind == "f" or isinstance(value, int)):
+        return Tensor(np.asarray(value, dtype=dtype))
+    return Tensor(value)

@@ -1,0 +1,78 @@
+"""Weight initialisers. Good starting scales are what made deep networks trainable.
+
+Each fills a tensor in place and returns it. Randomness comes from a seedable module-level
+generator (``manual_seed``) or an explicit ``rng``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..tensor import Tensor
+
+_rng = np.random.default_rng()
+
+
+def manual_seed(seed: int) -> None:
+    """Reseed the generator the initialisers (and layers built after this) draw from."""
+    global _rng
+    _rng = np.random.default_rng(seed)
+
+
+def _fans(tensor: Tensor) -> tuple[int, int]:
+    """(fan_in, fan_out) of a weight (out, in, *kernel)."""
+    if tensor.ndim < 2:
+        raise ValueError(f"init: fan in and fan out need at least 2 dimensions, got {tensor.shape}")
+    receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
+    tensor.data[...] = values
+    return tensor
+
+
+def uniform_(tensor: Tensor, low: float = 0.0, high: float = 1.0, rng=None) -> Tensor:
+    """U(low, high)."""
+    return _fill(tensor, (rng or _rng).uniform(low, high, tensor.shape))
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, rng=None) -> Tensor:
+    """N(mean, std^2)."""
+    return _fill(tensor, (rng or _rng).normal(mean, std, tensor.shape))
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    return _fill(tensor, np.zeros(tensor.shape))
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    return _fill(tensor, np.ones(tensor.shape))
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, rng=None) -> Tensor:
+    """Glorot: U(±gain·sqrt(6 / (fan_in + fan_out))), keeping activations' variance for tanh/sigmoid."""
+    fan_in, fan_out = _fans(tensor)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound, rng)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, rng=None) -> Tensor:
+    """Glorot: N(0, gain^2 · 2 / (fan_in + fan_out))."""
+    fan_in, fan_out = _fans(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), rng)
+
+
+def kaiming_uniform_(tensor: Tensor, a: float = 0.0, rng=None) -> Tensor:
+    """He: U(±sqrt(6 / ((1 + a^2) fan_in))), for ReLU-family layers (``a`` = leaky slope)."""
+    fan_in, _ = _fans(tensor)
+    bound = math.sqrt(6.0 / ((1 + a * a) * fan_in))
+    return uniform_(tensor, -bound, bound, rng)
+
+
+def kaiming_normal_(tensor: Tensor, a: float = 0.0, rng=None) -> Tensor:
+    """He: N(0, 2 / ((1 + a^2) fan_in)), for ReLU-family layers."""
+    fan_in, _ = _fans(tensor)
+    return normal_(tensor, 0.0, math.sqrt(2.0 / ((1 + a * a) * fan_in)), rng)

@@ -1,0 +1,176 @@
+"""``Module`` (parameter discovery, state dicts, train/eval) and ``Parameter``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A Tensor that a Module owns and trains: ``requires_grad`` is always on."""
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, dtype: Any = None) -> None:
+        super().__init__(data, dtype=dtype, requires_grad=True)
+
+    def __repr__(self) -> str:
+        return "Parameter(" + super().__repr__()[len("tensor(") :]
+
+
+class Module:
+    """Base class of layers and models: assign Parameters and Modules as attributes.
+
+    Parameters and submodules are found through attributes, lists/tuples of modules and
+    nested modules, in assignment order, so ``state_dict`` keys are deterministic.
+
+    Example:
+        >>> import chainrule.nn as nn
+        >>> class Net(nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.hidden = nn.Linear(2, 3)
+        ...         self.out = nn.Linear(3, 1)
+        ...     def forward(self, x):
+        ...         return self.out(self.hidden(x).sigmoid())
+        >>> [name for name, _ in Net().named_parameters()]
+        ['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias']
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_buffers", {})
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__}: forward is not implemented")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    def register_buffer(self, name: str, value: np.ndarray) -> None:
+        """State saved in ``state_dict`` that is not trained (e.g. BatchNorm running stats)."""
+        self._buffers[name] = value
+
+    def __getattr__(self, name: str) -> Any:
+        buffers = self.__dict__.get("_buffers", {})
+        if name in buffers:
+            return buffers[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        buffers = self.__dict__.get("_buffers")
+        if buffers is None:
+            raise RuntimeError(
+                f"{type(self).__name__}: call super().__init__() before assigning attributes"
+            )
+        if name in buffers:
+            buffers[name] = value
+        else:
+            object.__setattr__(self, name, value)
+
+    # ------------------------------------------------------------------ discovery
+    def _children(self) -> Iterator[tuple[str, Any]]:
+        """(name, Parameter or Module) pairs, lists and tuples of modules expanded."""
+        for name, value in self.__dict__.items():
+            if isinstance(value, (Parameter, Module)):
+                yield name, value
+            elif isinstance(value, (list, tuple)):
+                for i, item in enumerate(value):
+                    if isinstance(item, (Parameter, Module)):
+                        yield f"{name}.{i}", item
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module and every submodule, with dotted names ("" for this one)."""
+        yield prefix, self
+        for name, child in self._children():
+            if isinstance(child, Module):
+                yield from child.named_modules(f"{prefix}{name}.")
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """Every parameter once, with dotted names such as ``"layers.0.weight"``."""
+        seen: set[int] = set()
+        for module_name, module in self.named_modules(prefix):
+            for name, child in module._children():
+                if isinstance(child, Parameter) and id(child) not in seen:
+                    seen.add(id(child))
+                    yield module_name + name, child
+
+    def parameters(self) -> Iterator[Parameter]:
+        for _, parameter in self.named_parameters():
+            yield parameter
+
+    def zero_grad(self) -> None:
+        for parameter in self.parameters():
+            parameter.grad = None
+
+    # ------------------------------------------------------------------ modes
+    def train(self, mode: bool = True) -> Module:
+        """Training mode (dropout active, batch statistics); returns self."""
+        for module in self.modules():
+            object.__setattr__(module, "training", mode)
+        return self
+
+    def eval(self) -> Module:
+        """Evaluation mode (dropout off, running statistics); returns self."""
+        return self.train(False)
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Parameters and buffers by dotted name (the arrays themselves, not copies)."""
+        state = {name: p.data for name, p in self.named_parameters()}
+        for module_name, module in self.named_modules():
+            for name, value in module._buffers.items():
+                state[module_name + name] = value
+        return state
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> None:
+        """Copy arrays into the parameters and buffers; shapes must match.
+
+        With ``strict`` (the default) the keys must match exactly too; the error names
+        every missing, unexpected and mis-shaped key.
+        """
+        own = self.state_dict()
+        given = {k: np.asarray(v.data if isinstance(v, Tensor) else v) for k, v in state_dict.items()}
+        missing = [k for k in own if k not in given]
+        unexpected = [k for k in given if k not in own]
+        mis_shaped = [
+            f"{k}: expected {own[k].shape}, got {given[k].shape}"
+            for k in own
+            if k in given and given[k].shape != own[k].shape
+        ]
+        problems = []
+        if strict and missing:
+            problems.append(f"missing keys {missing}")
+        if strict and unexpected:
+            problems.append(f"unexpected keys {unexpected}")
+        if mis_shaped:
+            problems.append(f"mis-shaped keys [{'; '.join(mis_shaped)}]")
+        if problems:
+            raise ValueError(f"load_state_dict: {type(self).__name__}: " + ", ".join(problems))
+        for key, target in own.items():
+            if key in given:
+                target[...] = given[key]  # in place: optimisers keep their references
+
+    # ------------------------------------------------------------------ printing
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        children = [(n, c) for n, c in self._children() if isinstance(c, Module)]
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"{type(self).__name__}("]
+        for name, child in children:
+            body = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        return "\n".join(lines) + "\n)"

@@ -1,0 +1,727 @@
+"""Differentiable primitives, each a ``Function`` with its gradient beside it.
+
+``backward`` works on ndarrays (the fast path); ``backward_graph`` states the same rule
+with Tensor ops, for ``create_graph=True``. Composite ops belong in ``nn/functional.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .autograd import Function, unbroadcast
+from .tensor import Tensor
+
+Grads = tuple[np.ndarray | None, ...]
+TensorGrads = tuple[Tensor | None, ...]
+
+
+def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """``unbroadcast`` as Tensor ops: sum ``x`` down to ``shape``."""
+    if x.shape == shape:
+        return x
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
+    )
+    return Sum.apply(x, axis=axes, keepdims=True).reshape(shape)
+
+
+def _check_broadcast(op: str, a: np.ndarray, b: np.ndarray) -> None:
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} do not broadcast") from None
+
+
+# ---------------------------------------------------------------------- elementwise
+class Add(Function):
+    """a + b"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.shape != b.shape:
+            _check_broadcast("add", a, b)
+        self.saved = (a.shape, b.shape)
+        return a + b
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        shape_a, shape_b = self.saved
+        grad_a = unbroadcast(grad, shape_a) if self.needs_grad[0] else None  # dL/da = dL/dy
+        grad_b = unbroadcast(grad, shape_b) if self.needs_grad[1] else None  # dL/db = dL/dy
+        return grad_a, grad_b
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        a, b = self.inputs
+        return sum_to(grad, a.shape), sum_to(grad, b.shape)
+
+
+class Sub(Function):
+    """a - b"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.shape != b.shape:
+            _check_broadcast("sub", a, b)
+        self.saved = (a.shape, b.shape)
+        return a - b
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        shape_a, shape_b = self.saved
+        grad_a = unbroadcast(grad, shape_a) if self.needs_grad[0] else None  # dL/da = dL/dy
+        grad_b = -unbroadcast(grad, shape_b) if self.needs_grad[1] else None  # dL/db = -dL/dy
+        return grad_a, grad_b
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        a, b = self.inputs
+        return sum_to(grad, a.shape), -sum_to(grad, b.shape)
+
+
+class Mul(Function):
+    """a * b"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.shape != b.shape:
+            _check_broadcast("mul", a, b)
+        self.saved = (a, b)
+        return a * b
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        a, b = self.saved
+        grad_a = unbroadcast(grad * b, a.shape) if self.needs_grad[0] else None  # dL/da = dL/dy*b
+        grad_b = unbroadcast(grad * a, b.shape) if self.needs_grad[1] else None  # dL/db = dL/dy*a
+        return grad_a, grad_b
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        a, b = self.inputs
+        return sum_to(grad * b, a.shape), sum_to(grad * a, b.shape)
+
+
+class Div(Function):
+    """a / b"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.shape != b.shape:
+            _check_broadcast("div", a, b)
+        self.saved = (a, b)
+        return a / b
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        a, b = self.saved
+        grad_a = grad_b = None
+        if self.needs_grad[0]:
+            grad_a = unbroadcast(grad / b, a.shape)  # dL/da = dL/dy / b
+        if self.needs_grad[1]:
+            grad_b = unbroadcast(-grad * a / (b * b), b.shape)  # dL/db = -dL/dy * a / b^2
+        return grad_a, grad_b
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        a, b = self.inputs
+        return sum_to(grad / b, a.shape), sum_to(-grad * a / (b * b), b.shape)
+
+
+class Pow(Function):
+    """a ** b"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.shape != b.shape:
+            _check_broadcast("pow", a, b)
+        out = a**b
+        self.saved = (a, b, out)
+        return out
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        a, b, out = self.saved
+        grad_a = grad_b = None
+        if self.needs_grad[0]:
+            grad_a = unbroadcast(grad * b * a ** (b - 1), a.shape)  # dL/da = dL/dy * b a^(b-1)
+        if self.needs_grad[1]:
+            grad_b = unbroadcast(grad * out * np.log(a), b.shape)  # dL/db = dL/dy * a^b ln a
+        return grad_a, grad_b
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        a, b = self.inputs
+        grad_a = sum_to(grad * b * a ** (b - 1), a.shape) if self.needs_grad[0] else None
+        grad_b = sum_to(grad * a**b * a.log(), b.shape) if self.needs_grad[1] else None
+        return grad_a, grad_b
+
+
+class Neg(Function):
+    """-a"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        return -a
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        return (-grad,)  # dL/da = -dL/dy
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (-grad,)
+
+
+class Exp(Function):
+    """exp(a)"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        out = np.exp(a)
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        (out,) = self.saved
+        return (grad * out,)  # dL/da = dL/dy * exp(a)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (grad * self.inputs[0].exp(),)
+
+
+class Log(Function):
+    """ln(a)"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.saved = (a,)
+        return np.log(a)
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        (a,) = self.saved
+        return (grad / a,)  # dL/da = dL/dy / a
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (grad / self.inputs[0],)
+
+
+class Sqrt(Function):
+    """sqrt(a)"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        out = np.sqrt(a)
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        (out,) = self.saved
+        return (grad / (2 * out),)  # dL/da = dL/dy / (2 sqrt(a))
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (grad / (2 * self.inputs[0].sqrt()),)
+
+
+class Abs(Function):
+    """|a| (the gradient at 0 is taken as 0)"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.saved = (np.sign(a),)
+        return np.abs(a)
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        (sign,) = self.saved
+        return (grad * sign,)  # dL/da = dL/dy * sign(a)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (grad * np.sign(self.inputs[0].data),)
+
+
+class Relu(Function):
+    """max(a, 0) (the gradient at 0 is taken as 0)"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        out = np.maximum(a, 0)
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        (out,) = self.saved
+        return (grad * (out > 0),)  # dL/da = dL/dy * [a > 0]
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (grad * (self.inputs[0].data > 0),)
+
+
+class Sigmoid(Function):
+    """1 / (1 + exp(-a)), computed without overflow for large |a|"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        # NOTE: exp(-|a|) never overflows; s = 1/(1+e) for a >= 0 and e/(1+e) for a < 0.
+        e = np.exp(-np.abs(a))
+        out = np.where(a >= 0, 1, e) / (1 + e)
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        (out,) = self.saved
+        return (grad * out * (1 - out),)  # dL/da = dL/dy * s (1 - s)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        s = self.inputs[0].sigmoid()
+        return (grad * s * (1 - s),)
+
+
+class Tanh(Function):
+    """tanh(a)"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        out = np.tanh(a)
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        (out,) = self.saved
+        return (grad * (1 - out * out),)  # dL/da = dL/dy * (1 - tanh^2 a)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        t = self.inputs[0].tanh()
+        return (grad * (1 - t * t),)
+
+
+class Softplus(Function):
+    """log(1 + exp(a)), computed without overflow"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        self.saved = (a,)
+        return np.logaddexp(0, a).astype(a.dtype, copy=False)
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        (a,) = self.saved
+        return (grad * Sigmoid().forward(a),)  # dL/da = dL/dy * sigmoid(a)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (grad * self.inputs[0].sigmoid(),)
+
+
+class Where(Function):
+    """condition ? a : b (the condition is data, not differentiable)"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray, b: np.ndarray, condition: np.ndarray) -> np.ndarray:
+        condition = np.asarray(condition, dtype=bool)
+        try:
+            out = np.where(condition, a, b)
+        except ValueError:
+            raise ValueError(
+                f"where: condition {condition.shape}, a {a.shape} and b {b.shape} do not broadcast"
+            ) from None
+        self.saved = (condition, a.shape, b.shape)
+        return out
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        condition, shape_a, shape_b = self.saved
+        zero = np.zeros((), dtype=grad.dtype)
+        grad_a = grad_b = None
+        if self.needs_grad[0]:
+            grad_a = unbroadcast(np.where(condition, grad, zero), shape_a)  # grad where chosen
+        if self.needs_grad[1]:
+            grad_b = unbroadcast(np.where(condition, zero, grad), shape_b)
+        return grad_a, grad_b
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        condition, shape_a, shape_b = self.saved
+        zero = Tensor(np.zeros((), dtype=grad.dtype))
+        return (
+            sum_to(Where.apply(grad, zero, condition=condition), shape_a),
+            sum_to(Where.apply(zero, grad, condition=condition), shape_b),
+        )
+
+
+# ---------------------------------------------------------------------- reduce
+def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
+    """The shape a reduction over ``axis`` has with ``keepdims=True``."""
+    if axis is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axis else n for i, n in enumerate(shape))
+
+
+class Sum(Function):
+    """sum of a over axis"""
+
+    __slots__ = ()
+
+    def forward(
+        self, a: np.ndarray, axis: tuple[int, ...] | None = None, keepdims: bool = False
+    ) -> np.ndarray:
+        self.saved = (a.shape, _kept_shape(a.shape, axis))
+        return np.asarray(a.sum(axis=axis, keepdims=keepdims))
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        shape, kept = self.saved
+        return (np.broadcast_to(grad.reshape(kept), shape),)  # dL/da_i = dL/dy
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        shape, kept = self.saved
+        return (grad.reshape(kept).broadcast_to(shape),)
+
+
+class Max(Function):
+    """max of a over axis; tied maxima share the gradient equally"""
+
+    __slots__ = ()
+
+    def forward(
+        self, a: np.ndarray, axis: tuple[int, ...] | None = None, keepdims: bool = False
+    ) -> np.ndarray:
+        if a.size == 0:
+            raise ValueError(f"max: cannot reduce an empty tensor of shape {a.shape}")
+        kept = a.max(axis=axis, keepdims=True)
+        self.saved = (a, kept, axis)
+        return kept if keepdims else np.asarray(np.squeeze(kept, axis=axis))
+
+    def _share(self) -> np.ndarray:
+        """Which inputs won, each weighted 1/(number of ties)."""
+        a, kept, axis = self.saved
+        winners = (a == kept).astype(a.dtype)
+        return winners / winners.sum(axis=axis, keepdims=True)
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        kept = self.saved[1]
+        return (grad.reshape(kept.shape) * self._share(),)  # dL/da = dL/dy at the argmax
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        kept = self.saved[1]
+        return (grad.reshape(kept.shape) * self._share(),)
+
+
+# ---------------------------------------------------------------------- movement
+class Reshape(Function):
+    """a with a new shape"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        try:
+            out = a.reshape(shape)
+        except ValueError:
+            raise ValueError(
+                f"reshape: cannot reshape a tensor of shape {a.shape} into {tuple(shape)}"
+            ) from None
+        self.saved = (a.shape,)
+        return out
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        return (grad.reshape(self.saved[0]),)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (grad.reshape(self.saved[0]),)
+
+
+class Transpose(Function):
+    """a with its axes permuted"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+        if sorted(ax % max(a.ndim, 1) for ax in axes) != list(range(a.ndim)):
+            raise ValueError(f"transpose: axes {tuple(axes)} do not permute shape {a.shape}")
+        self.saved = (tuple(np.argsort([ax % a.ndim for ax in axes])),)
+        return a.transpose(axes)
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        return (grad.transpose(self.saved[0]),)  # the inverse permutation
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (grad.transpose(self.saved[0]),)
+
+
+class BroadcastTo(Function):
+    """a broadcast to a larger shape"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        try:
+            out = np.broadcast_to(a, shape)
+        except ValueError:
+            raise ValueError(f"broadcast_to: cannot broadcast {a.shape} to {shape}") from None
+        self.saved = (a.shape,)
+        return out
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        return (unbroadcast(grad, self.saved[0]),)  # sum over the copies
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (sum_to(grad, self.saved[0]),)
+
+
+def _is_basic_index(index: Any) -> bool:
+    """Ints, slices, None and Ellipsis select a view: no index repeats."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(
+        isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts
+    )
+
+
+class GetItem(Function):
+    """a[index], basic or integer-array indexing; repeated indices accumulate"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray, index: Any) -> np.ndarray:
+        try:
+            out = a[index]
+        except IndexError as error:
+            raise IndexError(f"getitem: {error} (tensor of shape {a.shape})") from None
+        self.saved = (a.shape, index)
+        return np.asarray(out)
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        shape, index = self.saved
+        return (_scatter_add(grad, shape, index),)  # dL/da = dL/dy put back where it came from
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        shape, index = self.saved
+        return (ScatterAdd.apply(grad, shape=shape, index=index),)
+
+
+def _scatter_add(grad: np.ndarray, shape: tuple[int, ...], index: Any) -> np.ndarray:
+    out = np.zeros(shape, dtype=grad.dtype)
+    if _is_basic_index(index):
+        out[index] = grad
+    else:
+        np.add.at(out, index, grad)
+    return out
+
+
+class ScatterAdd(Function):
+    """zeros(shape) with a added at index (the transpose of GetItem)"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray, shape: tuple[int, ...], index: Any) -> np.ndarray:
+        self.saved = (index,)
+        return _scatter_add(a, shape, index)
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        return (np.asarray(grad[self.saved[0]]),)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return (GetItem.apply(grad, index=self.saved[0]),)
+
+
+class Concat(Function):
+    """a_1, ..., a_n joined along axis"""
+
+    __slots__ = ()
+
+    def forward(self, *arrays: np.ndarray, axis: int = 0) -> np.ndarray:
+        try:
+            out = np.concatenate(arrays, axis=axis)
+        except (ValueError, np.exceptions.AxisError) as error:
+            shapes = ", ".join(str(a.shape) for a in arrays)
+            raise ValueError(f"concat: cannot join shapes {shapes} on axis {axis} ({error})") from None
+        axis = axis % out.ndim
+        bounds = np.cumsum([a.shape[axis] for a in arrays])
+        self.saved = (axis, bounds)
+        return out
+
+    def _slices(self) -> list[tuple[slice, ...]]:
+        axis, bounds = self.saved
+        starts = [0, *bounds[:-1]]
+        return [(slice(None),) * axis + (slice(s, e),) for s, e in zip(starts, bounds)]
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        return tuple(grad[s] for s in self._slices())  # each input gets its own block
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        return tuple(grad[s] for s in self._slices())
+
+
+# ---------------------------------------------------------------------- matmul
+class MatMul(Function):
+    """a @ b with NumPy semantics: 1-D operands are promoted, batch dims broadcast"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError(
+                f"matmul: operands must be at least 1-D, got shapes {a.shape} and {b.shape}"
+            )
+        k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+        if a.shape[-1] != k_b:
+            raise ValueError(
+                f"matmul: shapes {a.shape} and {b.shape} are not aligned ({a.shape[-1]} != {k_b})"
+            )
+        try:
+            out = np.matmul(a, b)
+        except ValueError:
+            raise ValueError(
+                f"matmul: batch dimensions of {a.shape} and {b.shape} do not broadcast"
+            ) from None
+        self.saved = (a, b)
+        return out
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        a, b = self.saved
+        if a.ndim == 2 and b.ndim == 2:  # the common case, without reshapes
+            grad_a = grad @ b.T if self.needs_grad[0] else None  # dL/da = dL/dy @ b^T
+            grad_b = a.T @ grad if self.needs_grad[1] else None  # dL/db = a^T @ dL/dy
+            return grad_a, grad_b
+        # Promote 1-D operands to matrices so one rule covers every case:
+        # (k,) @ (..., k, n) is (1, k) @ (..., k, n) with the inserted axis squeezed away.
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = grad[..., None] if b.ndim == 1 else grad
+        g2 = g2[..., None, :] if a.ndim == 1 else g2
+        grad_a = grad_b = None
+        if self.needs_grad[0]:  # dL/da = dL/dy @ b^T, summed over broadcast batch dims
+            grad_a = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+        if self.needs_grad[1]:  # dL/db = a^T @ dL/dy
+            grad_b = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
+        return grad_a, grad_b
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        a, b = self.inputs
+        a2 = a.reshape(1, -1) if a.ndim == 1 else a
+        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        g2 = grad.reshape(*grad.shape, 1) if b.ndim == 1 else grad
+        g2 = g2.reshape(*g2.shape[:-1], 1, g2.shape[-1]) if a.ndim == 1 else g2
+        grad_a = sum_to(g2 @ _swap_last(b2), a2.shape).reshape(a.shape)
+        grad_b = sum_to(_swap_last(a2) @ g2, b2.shape).reshape(b.shape)
+        return grad_a, grad_b
+
+
+def _swap_last(x: Tensor) -> Tensor:
+    axes = list(range(x.ndim))
+    axes[-1], axes[-2] = axes[-2], axes[-1]
+    return x.transpose(*axes)
+
+
+# ---------------------------------------------------------------------- softmax family
+def _log_softmax(a: np.ndarray, axis: int) -> np.ndarray:
+    # NOTE: subtract the max before exp, so logsumexp never overflows.
+    shifted = a - a.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """a - logsumexp(a) along axis"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray, axis: int = -1) -> np.ndarray:
+        out = _log_softmax(a, axis)
+        self.saved = (out, axis)
+        return out
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        out, axis = self.saved
+        # dL/da = dL/dy - softmax(a) * sum(dL/dy)
+        return (grad - np.exp(out) * grad.sum(axis=axis, keepdims=True),)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        _, axis = self.saved
+        probs = LogSoftmax.apply(self.inputs[0], axis=axis).exp()
+        return (grad - probs * grad.sum(axis=axis, keepdims=True),)
+
+
+class SoftmaxCrossEntropy(Function):
+    """-log softmax(logits)[target] per row, reduced by mean, sum or none"""
+
+    __slots__ = ()
+
+    def forward(self, logits: np.ndarray, target: np.ndarray, reduction: str = "mean") -> np.ndarray:
+        log_probs = _log_softmax(logits, axis=1)
+        losses = -log_probs[np.arange(len(target)), target]
+        self.saved = (log_probs, target, reduction)
+        if reduction == "none":
+            return losses
+        total = losses.sum()
+        return np.asarray(total / len(target) if reduction == "mean" else total)
+
+    def _one_hot(self, like: np.ndarray) -> np.ndarray:
+        _, target, _ = self.saved
+        one_hot = np.zeros_like(like)
+        one_hot[np.arange(len(target)), target] = 1
+        return one_hot
+
+    def _row_scale(self, grad: Any) -> Any:
+        _, target, reduction = self.saved
+        if reduction == "none":
+            return grad.reshape(-1, 1)
+        return grad / len(target) if reduction == "mean" else grad
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        log_probs, target, _ = self.saved
+        grad_logits = np.exp(log_probs)  # dL/dlogits = softmax(logits) - one_hot(target)
+        grad_logits[np.arange(len(target)), target] -= 1
+        grad_logits *= self._row_scale(grad)
+        return (grad_logits,)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        probs = LogSoftmax.apply(self.inputs[0], axis=1).exp()
+        return ((probs - self._one_hot(probs.data)) * self._row_scale(grad),)
+
+
+# ---------------------------------------------------------------------- functions
+def concat(tensors: Any, axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis.
+
+    Example:
+        >>> import chainrule as cr
+        >>> cr.concat([cr.ones((1, 2)), cr.zeros((1, 2))]).shape
+        (2, 2)
+    """
+    if len(tensors) == 0:
+        raise ValueError("concat: expected a non-empty sequence of tensors")
+    return Concat.apply(*tensors, axis=axis)
+
+
+def stack(tensors: Any, axis: int = 0) -> Tensor:
+    """Join tensors of one shape along a new axis.
+
+    Example:
+        >>> import chainrule as cr
+        >>> cr.stack([cr.ones(3), cr.zeros(3)], axis=1).shape
+        (3, 2)
+    """
+    if len(tensors) == 0:
+        raise ValueError("stack: expected a non-empty sequence of tensors")
+    shapes = {tuple(np.shape(t.data if isinstance(t, Tensor) else t)) for t in tensors}
+    if len(shapes) != 1:
+        raise ValueError(f"stack: all tensors need the same shape, got {sorted(shapes)}")
+    (shape,) = shapes
+    position = axis % (len(shape) + 1)
+    expanded = shape[:position] + (1,) + shape[position:]
+    return Concat.apply(
+        *[t.reshape(expanded) if isinstance(t, Tensor) else np.reshape(t, expanded) for t in tensors],
+        axis=position,
+    )
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """Elementwise ``a`` where ``condition`` holds, else ``b``; differentiable in a and b.
+
+    Example:
+        >>> import chainrule as cr
+        >>> x = cr.tensor([-1.0, 2.0])
+        >>> cr.where(x > 0, x, 0.0)
+        tensor([0., 2.])
+    """
+    condition = condition.data if isinstance(condition, Tensor) else condition
+    return Where.apply(a, b, condition=condition)

@@ -1,0 +1,56 @@
+"""Adam: per-parameter step sizes from running moments of the gradient."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import Optimizer, check_positive
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba), bias-corrected, with L2 weight decay added to the gradient.
+
+    m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
+    p <- p - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Tensor],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        check_positive("Adam", "learning rate", lr)
+        check_positive("Adam", "epsilon value", eps)
+        check_positive("Adam", "weight_decay value", weight_decay)
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Adam: invalid beta parameter at index {i}: {beta}")
+        super().__init__(
+            params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay}
+        )
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
+        beta1, beta2 = self.defaults["betas"]
+        if self.defaults["weight_decay"]:
+            grad = grad + self.defaults["weight_decay"] * param
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(param)
+            state["exp_avg_sq"] = np.zeros_like(param)
+        state["step"] += 1
+        step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
+        exp_avg *= beta1
+        exp_avg += (1 - beta1) * grad
+        exp_avg_sq *= beta2
+        exp_avg_sq += (1 - beta2) * grad * grad
+        step_size = self.lr / (1 - beta1**step)
+        denom = np.sqrt(exp_avg_sq / (1 - beta2**step))
+        denom += self.defaults["eps"]
+        param -= step_size * exp_avg / denom

@@ -1,0 +1,60 @@
+"""Stochastic gradient descent with momentum, Nesterov momentum and weight decay."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from .optimizer import Optimizer, check_positive
+
+
+class SGD(Optimizer):
+    """p <- p - lr * v, where v is the gradient or its momentum buffer.
+
+    Momentum follows PyTorch: the buffer starts as the first gradient, then
+    ``v = momentum * v + g``; Nesterov uses ``g + momentum * v``. Weight decay adds
+    ``weight_decay * p`` to the gradient.
+
+    Example:
+        >>> import chainrule as cr
+        >>> w = cr.tensor([1.0], requires_grad=True)
+        >>> opt = SGD([w], lr=0.1)
+        >>> (w * w).sum().backward(); opt.step()
+        >>> w
+        tensor([0.8], requires_grad=True)
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Tensor],
+        lr: float,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+    ) -> None:
+        check_positive("SGD", "learning rate", lr)
+        check_positive("SGD", "momentum value", momentum)
+        check_positive("SGD", "weight_decay value", weight_decay)
+        if nesterov and momentum == 0:
+            raise ValueError("SGD: nesterov momentum needs momentum > 0")
+        super().__init__(
+            params,
+            {"lr": lr, "momentum": momentum, "nesterov": nesterov, "weight_decay": weight_decay},
+        )
+
+    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
+        momentum, weight_decay = self.defaults["momentum"], self.defaults["weight_decay"]
+        if weight_decay:
+            grad = grad + weight_decay * param
+        if momentum:
+            buffer = state.get("momentum_buffer")
+            if buffer is None:
+                buffer = state["momentum_buffer"] = np.array(grad, dtype=param.dtype)
+            else:
+                buffer *= momentum
+                buffer += grad
+            grad = grad + momentum * buffer if self.defaults["nesterov"] else buffer
+        param -= self.lr * grad

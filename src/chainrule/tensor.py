@@ -1,0 +1,452 @@
+"""``Tensor``: an ndarray that remembers how it was made, and ``backward()`` that walks it back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .autograd import Function
+
+DEFAULT_DTYPE = np.float32
+
+
+def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """NumPy data keeps its dtype; Python floats become float32 unless ``dtype`` says otherwise."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, (np.ndarray, np.generic)):
+        return np.asarray(data, dtype=dtype)
+    array = np.asarray(data, dtype=dtype)
+    if dtype is None and array.dtype == np.float64:
+        array = array.astype(DEFAULT_DTYPE)
+    return array
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it.
+
+    ``data`` is the ndarray; ``grad`` is ``None`` until ``backward()`` reaches this tensor,
+    then a Tensor of the same shape that accumulates across calls. ``_ctx`` is the
+    ``Function`` that produced the tensor (``None`` for leaves).
+
+    Example:
+        >>> import chainrule as cr
+        >>> x = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([2., 4., 6.])
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "name")
+    __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operators
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        if type(data) is np.ndarray and dtype is None:
+            self.data = data  # the hot path: every Function output lands here
+        else:
+            self.data = _to_array(data, dtype)
+        self.grad: Tensor | None = None
+        self._ctx: Function | None = None
+        self.name: str | None = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_()
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Mark a leaf as needing a gradient (floating-point tensors only)."""
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise ValueError(
+                f"only floating-point tensors can require grad, got {self.data.dtype}"
+            )
+        self.requires_grad = requires_grad
+        return self
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        """Created by the user rather than by an operation on tensors that require grad."""
+        return self._ctx is None
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extra = ""
+        if self.data.dtype not in (np.float32, np.int64, np.bool_):
+            extra += f", dtype={self.data.dtype}"
+        if self._ctx is not None:
+            extra += f", grad_fn={type(self._ctx).__name__}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item: only one-element tensors convert, got shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The underlying ndarray (shared, not copied)."""
+        return self.data
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph."""
+        return Tensor(self.data)
+
+    def astype(self, dtype: Any) -> Tensor:
+        """A copy in another dtype (not recorded on the graph)."""
+        return Tensor(self.data.astype(dtype), requires_grad=False)
+
+    # ------------------------------------------------------------------ backward
+    def backward(
+        self,
+        grad: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+    ) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` by the chain rule.
+
+        Args:
+            grad: d(loss)/d(self); may be left out for one-element tensors (it is then 1).
+            retain_graph: keep the graph's saved arrays for another backward
+                (default: ``create_graph``).
+            create_graph: record the backward itself, so gradients can be differentiated.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward: tensor does not require grad (no input had requires_grad=True, "
+                "or it was computed under no_grad)"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward: grad can be implicit only for scalar outputs, got shape {self.shape}"
+                )
+            seed = np.ones_like(self.data)
+        else:
+            seed = np.array(_to_array(grad), dtype=self.data.dtype)  # a copy we own
+            if seed.shape != self.shape:
+                raise ValueError(
+                    f"backward: grad has shape {seed.shape}, expected the output's {self.shape}"
+                )
+        if retain_graph is None:
+            retain_graph = create_graph
+        if create_graph:
+            with enable_grad():
+                _backward_graph(self, Tensor(seed), retain_graph)
+        else:
+            _backward(self, seed, retain_graph)
+
+    # ------------------------------------------------------------------ operators
+    def __add__(self, other: Any) -> Tensor:
+        return ops.Add.apply(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return ops.Add.apply(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return ops.Sub.apply(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return ops.Sub.apply(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return ops.Mul.apply(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return ops.Mul.apply(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return ops.Div.apply(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return ops.Div.apply(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return ops.Pow.apply(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return ops.Pow.apply(other, self)
+
+    def __neg__(self) -> Tensor:
+        return ops.Neg.apply(self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return ops.MatMul.apply(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return ops.MatMul.apply(other, self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return ops.GetItem.apply(self, index=_unwrap_index(index))
+
+    # Comparisons are not differentiable: they return bool tensors outside the graph.
+    def __lt__(self, other: Any) -> Tensor:
+        return Tensor(self.data < _data(other))
+
+    def __le__(self, other: Any) -> Tensor:
+        return Tensor(self.data <= _data(other))
+
+    def __gt__(self, other: Any) -> Tensor:
+        return Tensor(self.data > _data(other))
+
+    def __ge__(self, other: Any) -> Tensor:
+        return Tensor(self.data >= _data(other))
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return Tensor(self.data == _data(other))
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return Tensor(self.data != _data(other))
+
+    __hash__ = object.__hash__  # identity, so tensors can still live in sets
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    # ------------------------------------------------------------------ methods
+    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        return ops.Sum.apply(self, axis=_axes(axis, self.ndim), keepdims=keepdims)
+
+    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        axes = _axes(axis, self.ndim)
+        count = self.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
+        return ops.Sum.apply(self, axis=axes, keepdims=keepdims) / count
+
+    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        return ops.Max.apply(self, axis=_axes(axis, self.ndim), keepdims=keepdims)
+
+    def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        return -ops.Max.apply(-self, axis=_axes(axis, self.ndim), keepdims=keepdims)
+
+    def argmax(self, axis: int | None = None) -> Tensor:
+        return Tensor(self.data.argmax(axis=axis))
+
+    def exp(self) -> Tensor:
+        return ops.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return ops.Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return ops.Sqrt.apply(self)
+
+    def abs(self) -> Tensor:
+        return ops.Abs.apply(self)
+
+    def relu(self) -> Tensor:
+        return ops.Relu.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        return ops.Sigmoid.apply(self)
+
+    def tanh(self) -> Tensor:
+        return ops.Tanh.apply(self)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return ops.Reshape.apply(self, shape=shape)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        if not axes:
+            axes = tuple(reversed(range(self.ndim)))
+        return ops.Transpose.apply(self, axes=axes)
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802  (NumPy's name)
+        return self.transpose()
+
+    def flatten(self, start_axis: int = 0) -> Tensor:
+        """Merge the axes from ``start_axis`` on into one."""
+        start = start_axis % max(self.ndim, 1)
+        return self.reshape(*self.shape[:start], -1)
+
+    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
+        return ops.BroadcastTo.apply(self, shape=tuple(shape))
+
+
+# ---------------------------------------------------------------------- the graph walk
+def _toposort(root: Tensor) -> list[Tensor]:
+    """Every non-leaf ancestor of ``root`` that needs a grad, inputs before outputs."""
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        ctx = node._ctx
+        if ctx.inputs is None:
+            raise RuntimeError(
+                f"backward: the graph through {type(ctx).__name__} was already freed by an "
+                "earlier backward; pass retain_graph=True to that call to go through it twice"
+            )
+        for parent, needs in zip(ctx.inputs, ctx.needs_grad):
+            if needs and parent._ctx is not None and id(parent) not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def _backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
+    """The ordinary backward: ndarrays only, each node's backward called once."""
+    if root._ctx is None:  # a leaf: d(root)/d(root) = 1
+        _accumulate_leaf(root, seed, owned=True)
+        return
+    grads: dict[int, np.ndarray] = {id(root): seed}
+    given_to_leaves: set[int] = set()
+    for node in reversed(_toposort(root)):
+        grad = grads.pop(id(node))
+        ctx = node._ctx
+        input_grads = _as_tuple(ctx.backward(grad))
+        for parent, needs, parent_grad in zip(ctx.inputs, ctx.needs_grad, input_grads):
+            if not needs or parent_grad is None:
+                continue
+            assert parent_grad.shape == parent.shape, (
+                f"{type(ctx).__name__}.backward returned a grad of shape {parent_grad.shape} "
+                f"for an input of shape {parent.shape}"
+            )
+            if parent._ctx is None:
+                # A grad array may be shared (the upstream passed through, a view, a
+                # broadcast): a leaf keeps it only if nobody else can see it.
+                owned = (
+                    parent_grad is not grad
+                    and parent_grad.base is None
+                    and parent_grad.flags.writeable
+                    and id(parent_grad) not in given_to_leaves
+                )
+                given_to_leaves.add(id(parent_grad))
+                _accumulate_leaf(parent, parent_grad, owned)
+            elif id(parent) in grads:
+                grads[id(parent)] = grads[id(parent)] + parent_grad
+            else:
+                grads[id(parent)] = parent_grad
+        if not retain_graph:
+            ctx._release()
+
+
+def _accumulate_leaf(leaf: Tensor, grad: np.ndarray, owned: bool) -> None:
+    if leaf.grad is None:
+        if grad.dtype != leaf.data.dtype:
+            grad, owned = grad.astype(leaf.data.dtype), True
+        leaf.grad = Tensor(grad if owned else grad.copy())
+    else:
+        leaf.grad.data += grad  # .grad accumulates across backward calls
+
+
+def _backward_graph(root: Tensor, seed: Tensor, retain_graph: bool) -> None:
+    """The differentiable backward (``create_graph=True``): the same walk on Tensors."""
+    if root._ctx is None:
+        root.grad = seed if root.grad is None else root.grad + seed
+        return
+    grads: dict[int, Tensor] = {id(root): seed}
+    for node in reversed(_toposort(root)):
+        grad = grads.pop(id(node))
+        ctx = node._ctx
+        input_grads = _as_tuple(ctx.backward_graph(grad))
+        for parent, needs, parent_grad in zip(ctx.inputs, ctx.needs_grad, input_grads):
+            if not needs or parent_grad is None:
+                continue
+            if parent._ctx is None:
+                parent.grad = parent_grad if parent.grad is None else parent.grad + parent_grad
+            elif id(parent) in grads:
+                grads[id(parent)] = grads[id(parent)] + parent_grad
+            else:
+                grads[id(parent)] = parent_grad
+        if not retain_graph:
+            ctx._release()
+
+
+# ---------------------------------------------------------------------- helpers
+def _as_tuple(grads: Any) -> tuple[Any, ...]:
+    return grads if isinstance(grads, tuple) else (grads,)
+
+
+def _data(value: Any) -> Any:
+    return value.data if isinstance(value, Tensor) else value
+
+
+def _unwrap_index(index: Any) -> Any:
+    if isinstance(index, tuple):
+        return tuple(_data(i) for i in index)
+    return _data(index)
+
+
+def _axes(axis: int | Sequence[int] | None, ndim: int) -> tuple[int, ...] | None:
+    """Normalise ``axis`` to a sorted tuple of non-negative axes (``None`` means all)."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    for a in axes:
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise ValueError(f"axis {a} is out of range for a tensor of {ndim} dimensions")
+    return tuple(sorted(int(a) % max(ndim, 1) for a in axes))
+
+
+# ---------------------------------------------------------------------- constructors
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Make a tensor from a scalar, nested list or ndarray (Python floats become float32).
+
+    Example:
+        >>> import chainrule as cr
+        >>> cr.tensor([[1, 2], [3, 4]]).dtype
+        dtype('int64')
+        >>> cr.tensor(0.5).dtype
+        dtype('float32')
+    """
+    return Tensor(_to_array(data, dtype), requires_grad=requires_grad)
+
+
+def zeros(shape: int | Sequence[int], dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros (float32 unless told otherwise)."""
+    return Tensor(np.zeros(shape, dtype=dtype), requires_grad=requires_grad)
+
+
+def ones(shape: int | Sequence[int], dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones (float32 unless told otherwise)."""
+    return Tensor(np.ones(shape, dtype=dtype), requires_grad=requires_grad)
+
+
+def randn(
+    *shape: int, seed: int | None = None, dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False
+) -> Tensor:
+    """Standard-normal samples; pass ``seed`` for reproducible values."""
+    values = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    return Tensor(values, requires_grad=requires_grad)
+
+
+from . import ops  # noqa: E402  (ops builds on Tensor, so it is imported after it)
+from .autograd import enable_grad  # noqa: E402
