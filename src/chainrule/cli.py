@@ -1,0 +1,85 @@
+"""The ``chainrule`` command: ``train`` and ``evaluate`` on MNIST."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .training import DEFAULT_LR, TrainConfig
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="chainrule", description="Train and evaluate networks on MNIST.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = commands.add_parser("train", help="train a model on MNIST and write a run folder")
+    train.add_argument("--model", choices=["mlp"], default="mlp", help="architecture (default mlp)")
+    train.add_argument("--epochs", type=_positive_int, default=TrainConfig.epochs,
+                       help=f"passes over the training set (default {TrainConfig.epochs})")
+    train.add_argument("--batch-size", type=_positive_int, default=TrainConfig.batch_size,
+                       help=f"mini-batch size (default {TrainConfig.batch_size})")
+    train.add_argument("--lr", type=_positive_float, default=None,
+                       help=f"learning rate (default {DEFAULT_LR})")
+    train.add_argument("--optimizer", choices=["adam", "sgd"], default=TrainConfig.optimizer,
+                       help=f"optimiser (default {TrainConfig.optimizer})")
+    train.add_argument("--seed", type=int, default=TrainConfig.seed,
+                       help="seed for initialisation and shuffling (default 0)")
+    train.add_argument("--data", default=None,
+                       help="folder with the MNIST IDX files (default $CHAINRULE_DATA or bundled)")
+    train.add_argument("--out", default=None, help="run folder (default runs/<model>-<timestamp>)")
+    train.add_argument("--limit", type=_positive_int, default=None,
+                       help="train on the first N training images only")
+
+    evaluate = commands.add_parser("evaluate", help="test accuracy of a saved checkpoint")
+    evaluate.add_argument("checkpoint", help="a model.safetensors written by train")
+    evaluate.add_argument("--model", choices=["mlp"], default="mlp", help="architecture")
+    evaluate.add_argument("--data", default=None, help="folder with the MNIST IDX files")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (2 for user errors)."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "train":
+            from .training import train
+
+            config = TrainConfig(
+                model=args.model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                optimizer=args.optimizer, seed=args.seed, data=args.data, out=args.out,
+                limit=args.limit,
+            )
+            train(config)
+        else:
+            from .data import load_mnist
+            from .training import evaluate, load_model
+
+            model = load_model(args.checkpoint, args.model)
+            images, labels = load_mnist(args.data, train=False)
+            print(f"test accuracy: {evaluate(model, images, labels):.4f}")
+    except (OSError, ValueError) as error:
+        print(f"chainrule {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,96 @@
+"""Mini-batch iteration over a dataset. Samples and their storage live in dataset.py."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from chainrule.data.dataset import Dataset
+
+
+class DataLoader:
+    """Iterate over a dataset in mini-batches, optionally shuffled.
+
+    Each ``iter(loader)`` starts a new epoch: it draws the epoch's order at once and returns a
+    fresh generator of batches. Shuffling uses one ``np.random.default_rng(seed)`` created here,
+    so successive epochs differ while the whole sequence is reproducible for a given seed.
+
+    A batch is ``dataset[index_array]``: for a ``TensorDataset``, a tuple of ndarrays gathered
+    with one fancy-indexing call per array. A dataset that does not accept an index array has
+    its samples fetched one by one and stacked instead (tuple samples give a tuple of stacked
+    arrays, other samples one stacked array).
+
+    Args:
+        dataset: a ``Dataset`` or any object with ``__len__`` and ``__getitem__``.
+        batch_size: samples per batch, a positive integer.
+        shuffle: draw a new random order every epoch.
+        drop_last: skip the final batch when it is smaller than ``batch_size``.
+        seed: seed for the shuffling generator; ``None`` draws fresh OS entropy.
+
+    Example:
+        >>> from chainrule.data import TensorDataset
+        >>> loader = DataLoader(TensorDataset(np.arange(5)), batch_size=2)
+        >>> len(loader), [batch[0].tolist() for batch in loader]
+        (3, [[0, 1], [2, 3], [4]])
+    """
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        batch_size: int = 1,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        seed: int | None = None,
+    ) -> None:
+        is_int = isinstance(batch_size, int | np.integer) and not isinstance(batch_size, bool)
+        if not is_int or batch_size < 1:
+            raise ValueError(
+                f"DataLoader: batch_size must be a positive integer, got {batch_size!r}"
+            )
+        if len(dataset) == 0:
+            raise ValueError("DataLoader: dataset is empty")
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+        self._rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        """Number of batches per epoch."""
+        n, size = len(self.dataset), self.batch_size
+        return n // size if self.drop_last else -(-n // size)
+
+    def __iter__(self) -> Iterator[Any]:
+        n = len(self.dataset)
+        order = self._rng.permutation(n) if self.shuffle else np.arange(n)
+        return self._batches(order)
+
+    def rng_state(self) -> dict[str, Any]:
+        """The shuffling generator's state (``rng.bit_generator.state``), for resuming training.
+
+        The dict nests only str and int values, so ``json.dumps`` can store it (e.g. in checkpoint
+        metadata). It is taken between epochs: ``iter(loader)`` draws the epoch's order at once.
+        """
+        return self._rng.bit_generator.state
+
+    def set_rng_state(self, state: dict[str, Any]) -> None:
+        """Restore a state from ``rng_state()``; the next epoch then repeats the recorded one."""
+        try:
+            self._rng.bit_generator.state = state
+        except (TypeError, ValueError, KeyError) as e:
+            raise ValueError(f"DataLoader: invalid rng state, {e}") from None
+
+    def _batches(self, order: np.ndarray) -> Iterator[Any]:
+        for start in range(0, len(self) * self.batch_size, self.batch_size):
+            yield self._fetch(order[start : start + self.batch_size])
+
+    def _fetch(self, index: np.ndarray) -> Any:
+        try:
+            return self.dataset[index]
+        except (TypeError, IndexError, KeyError, ValueError):
+            samples = [self.dataset[int(i)] for i in index]
+        if isinstance(samples[0], tuple | list):
+            return tuple(np.stack(column) for column in zip(*samples, strict=True))
+        return np.stack(samples)
