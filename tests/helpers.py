@@ -104,3 +104,32 @@ def check_vs_torch(
         np.testing.assert_allclose(
             mine_grad, torch_grad, rtol=rtol, atol=atol, err_msg=f"grad of input {i}"
         )
+
+
+# ---------------------------------------------------------------------- inputs
+def away_from_zero(rng: np.random.Generator, shape: tuple[int, ...], low: float = 0.5) -> np.ndarray:
+    """Values in ±[low, 2): safe as a divisor and far from the kinks of abs and relu."""
+    magnitude = rng.uniform(low, 2.0, size=shape)
+    return np.asarray(np.where(rng.random(size=shape) < 0.5, -magnitude, magnitude))
+
+
+def binary_operands(
+    rng: np.random.Generator, op: str, shape_a: tuple[int, ...], shape_b: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Operands for ``op`` in its smooth domain: nonzero divisors, positive bases for pow."""
+    a = np.asarray(rng.standard_normal(shape_a))
+    b = np.asarray(rng.standard_normal(shape_b))
+    if op == "div":
+        b = away_from_zero(rng, shape_b)
+    if op == "pow":
+        a = np.asarray(rng.uniform(0.5, 2.0, size=shape_a))
+    return a, b
+
+
+def unary_operand(rng: np.random.Generator, domain: str, shape: tuple[int, ...]) -> np.ndarray:
+    """``positive`` for log and sqrt, ``nonzero`` for abs and relu, else standard normal."""
+    if domain == "positive":
+        return np.asarray(rng.uniform(0.5, 2.0, size=shape))
+    if domain == "nonzero":
+        return away_from_zero(rng, shape, low=0.1)
+    return np.asarray(rng.standard_normal(shape))

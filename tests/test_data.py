@@ -80,8 +80,7 @@ def test_tensordataset_scalar_array():
         TensorDataset(np.float32(1.0))
 
 
-def test_tensordataset_index_int_and_array():
-    rng = np.random.default_rng(0)
+def test_tensordataset_index_int_and_array(rng):
     x, y = rng.normal(size=(6, 3)), rng.integers(0, 10, size=6)
     ds = TensorDataset(x, y)
     assert len(ds) == 6
@@ -377,8 +376,8 @@ def test_load_mnist_wrong_image_size(tmp_path):
         load_mnist(tmp_path)
 
 
-def test_read_idx_round_trip(tmp_path):
-    array = np.random.default_rng(0).integers(0, 256, size=(3, 4, 5), dtype=np.uint8)
+def test_read_idx_round_trip(tmp_path, rng):
+    array = rng.integers(0, 256, size=(3, 4, 5), dtype=np.uint8)
     np.testing.assert_array_equal(read_idx(write_idx(tmp_path / "a.gz", array)), array)
     np.testing.assert_array_equal(read_idx(write_idx(tmp_path / "a", array)), array)
 

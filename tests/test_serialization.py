@@ -11,7 +11,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -109,8 +108,8 @@ def test_save_non_contiguous(tmp_path, array):
     np.testing.assert_array_equal(load(tmp_path / "ckpt.safetensors")["x"], array)
 
 
-def test_save_accepts_data_attribute(tmp_path):
-    weight = np.random.default_rng(0).normal(size=(2, 3)).astype(np.float32)
+def test_save_accepts_data_attribute(tmp_path, rng):
+    weight = rng.normal(size=(2, 3)).astype(np.float32)
     save({"layer.weight": FakeTensor(weight)}, str(tmp_path / "ckpt.safetensors"))
     assert_state_equal(load(str(tmp_path / "ckpt.safetensors")), {"layer.weight": weight})
 
@@ -164,7 +163,7 @@ def test_save_file_permissions_like_plain_open(tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
-def test_save_killed_before_replace_keeps_old_file(tmp_path):
+def test_save_killed_before_replace_keeps_old_file(tmp_path, rng):
     # The child runs the real save(); os.replace is wrapped to announce itself and stall, so the
     # kill lands after the temporary file is fully written and before it replaces the target.
     code = """
@@ -180,7 +179,7 @@ os.replace = stalled_replace
 save({"w": np.ones((256, 1024))}, sys.argv[1])
 """
     path = tmp_path / "ckpt.safetensors"
-    old = {"w": np.random.default_rng(0).normal(size=(4, 4))}
+    old = {"w": rng.normal(size=(4, 4))}
     save(old, path)
     child = run_python(code, str(path))
     try:
@@ -197,14 +196,15 @@ save({"w": np.ones((256, 1024))}, sys.argv[1])
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
-def test_save_killed_at_random_times_leaves_a_complete_checkpoint(tmp_path):
-    # Unpatched: the child rewrites a 16 MB checkpoint in a loop, alternating zeros and ones,
-    # and is killed at an arbitrary moment; the file must hold one of the two, whole.
+def test_save_readers_and_kill_only_see_complete_checkpoints(tmp_path):
+    # Unpatched: the child rewrites a 4 MB checkpoint in a loop, alternating zeros and ones,
+    # while this process reads it; then the child is killed mid-loop. Every read, and the file
+    # left behind, must hold one of the two checkpoints, whole.
     code = """
 import sys
 import numpy as np
 from chainrule.serialization import save
-arrays = [np.zeros(2**21), np.ones(2**21)]
+arrays = [np.zeros(2**19), np.ones(2**19)]
 save({"w": arrays[0]}, sys.argv[1])
 print("started", flush=True)
 i = 0
@@ -213,18 +213,23 @@ while True:
     save({"w": arrays[i % 2]}, sys.argv[1])
 """
     path = tmp_path / "ckpt.safetensors"
-    for delay in np.random.default_rng(0).uniform(0.05, 0.4, size=3):
-        child = run_python(code, str(path))
-        try:
-            assert child.stdout.readline() == b"started\n"
-            time.sleep(delay)
-            child.send_signal(signal.SIGKILL)
-        finally:
-            child.kill()
-            child.wait(timeout=30)
-        w = load(path)["w"]
-        assert w.shape == (2**21,)
-        assert np.all(w == 0.0) or np.all(w == 1.0)
+    child = run_python(code, str(path))
+    try:
+        assert child.stdout.readline() == b"started\n"
+        seen = set()
+        for reads in range(5000):  # at least 100 reads, and until both versions were seen
+            w = load(path)["w"]
+            assert w.shape == (2**19,) and (np.all(w == 0.0) or np.all(w == 1.0))
+            seen.add(float(w[0]))
+            if reads >= 100 and len(seen) == 2:
+                break
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+    w = load(path)["w"]
+    assert np.all(w == 0.0) or np.all(w == 1.0)
+    assert seen == {0.0, 1.0}  # the reads really overlapped the writes
 
 
 # ---------------------------------------------------------------- bad input to save

@@ -13,6 +13,7 @@ from .tensor import Tensor, ones, randn, tensor, zeros  # noqa: I001  (tensor fi
 from .autograd import Function, enable_grad, grad_enabled, no_grad
 from .ops import concat, stack, where
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
+from .serialization import load, save
 from . import nn, optim, data  # noqa: E402
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "data",
     "enable_grad",
     "grad_enabled",
+    "load",
     "gradcheck",
     "nn",
     "no_grad",
@@ -31,6 +33,7 @@ __all__ = [
     "ones",
     "optim",
     "randn",
+    "save",
     "stack",
     "tensor",
     "where",

@@ -606,6 +606,43 @@ class MatMul(Function):
         return grad_a, grad_b
 
 
+class Linear(Function):
+    """x @ w^T + b, fused: one node, and every gradient a fresh contiguous array"""
+
+    __slots__ = ()
+
+    def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+        if x.ndim == 0 or w.ndim != 2 or x.shape[-1] != w.shape[1]:
+            raise ValueError(
+                f"linear: input of shape {x.shape} does not match weight of shape {w.shape}"
+            )
+        if b is not None and b.shape != (w.shape[0],):
+            raise ValueError(f"linear: bias of shape {b.shape}, expected ({w.shape[0]},)")
+        x2 = x.reshape(-1, x.shape[-1])
+        out = x2 @ w.T
+        if b is not None:
+            out += b
+        self.saved = (x2, w, x.shape)
+        return out.reshape(*x.shape[:-1], w.shape[0])
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        x2, w, x_shape = self.saved
+        grad2 = grad.reshape(-1, w.shape[0])
+        grad_x = (grad2 @ w).reshape(x_shape) if self.needs_grad[0] else None  # dL/dx = g @ w
+        grad_w = grad2.T @ x2 if self.needs_grad[1] else None  # dL/dw = g^T @ x
+        if len(self.needs_grad) == 2:
+            return grad_x, grad_w
+        grad_b = grad2.sum(axis=0) if self.needs_grad[2] else None  # dL/db = sum_n g
+        return grad_x, grad_w, grad_b
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        x, w = self.inputs[:2]
+        grad2 = grad.reshape(-1, w.shape[0])
+        grad_x = (grad2 @ w).reshape(x.shape)
+        grad_w = grad2.T @ x.reshape(-1, x.shape[-1])
+        return (grad_x, grad_w) + ((grad2.sum(axis=0),) if len(self.inputs) == 3 else ())
+
+
 def _swap_last(x: Tensor) -> Tensor:
     axes = list(range(x.ndim))
     axes[-1], axes[-2] = axes[-2], axes[-1]

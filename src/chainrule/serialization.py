@@ -37,7 +37,8 @@ def save(
         metadata: optional string-to-string annotations stored in the header.
 
     Example:
-        >>>         >>> with tempfile.TemporaryDirectory() as folder:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
         ...     path = Path(folder) / "model.safetensors"
         ...     save({"weight": np.eye(2, dtype=np.float32)}, path, metadata={"epoch": "3"})
         ...     tensors, metadata = load_with_metadata(path)

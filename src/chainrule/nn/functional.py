@@ -77,14 +77,9 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         x (N, in_features), weight (out_features, in_features), bias (out_features,)
         -> (N, out_features)
     """
-    x = _tensor(x, "linear")
-    if x.ndim == 0 or x.shape[-1] != weight.shape[-1]:
-        raise ValueError(
-            f"linear: input of shape {x.shape} does not match weight of shape {weight.shape} "
-            f"(expected last dimension {weight.shape[-1]})"
-        )
-    out = x @ weight.T
-    return out if bias is None else out + bias
+    if bias is None:
+        return ops.Linear.apply(x, weight)
+    return ops.Linear.apply(x, weight, bias)
 
 
 # ---------------------------------------------------------------------- losses

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -35,6 +36,7 @@ class Adam(Optimizer):
         super().__init__(
             params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay}
         )
+        self._scratch_buffers: dict[tuple[Any, ...], np.ndarray] = {}
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         beta1, beta2 = self.defaults["betas"]
@@ -46,11 +48,25 @@ class Adam(Optimizer):
             state["exp_avg_sq"] = np.zeros_like(param)
         state["step"] += 1
         step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
+        # NOTE: every pass writes into an existing buffer; one scratch array serves them all.
+        scratch = self._scratch(param)
         exp_avg *= beta1
-        exp_avg += (1 - beta1) * grad
+        np.multiply(grad, 1 - beta1, out=scratch)
+        exp_avg += scratch  # m = b1 m + (1 - b1) g
         exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
-        step_size = self.lr / (1 - beta1**step)
-        denom = np.sqrt(exp_avg_sq / (1 - beta2**step))
-        denom += self.defaults["eps"]
-        param -= step_size * exp_avg / denom
+        np.multiply(grad, grad, out=scratch)
+        scratch *= 1 - beta2
+        exp_avg_sq += scratch  # v = b2 v + (1 - b2) g^2
+        np.sqrt(exp_avg_sq, out=scratch)
+        scratch *= 1 / math.sqrt(1 - beta2**step)
+        scratch += self.defaults["eps"]  # sqrt(v_hat) + eps
+        np.divide(exp_avg, scratch, out=scratch)
+        scratch *= self.lr / (1 - beta1**step)
+        param -= scratch  # p -= lr m_hat / (sqrt(v_hat) + eps)
+
+    def _scratch(self, param: np.ndarray) -> np.ndarray:
+        """A reusable work array of ``param``'s shape and dtype."""
+        key = (param.shape, param.dtype)
+        if key not in self._scratch_buffers:
+            self._scratch_buffers[key] = np.empty_like(param)
+        return self._scratch_buffers[key]

@@ -1,0 +1,1 @@
+"""Benchmarks of chainrule against PyTorch and hand-written NumPy (never run as tests)."""

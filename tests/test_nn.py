@@ -1,0 +1,321 @@
+"""Modules: parameter discovery, state dicts, train/eval, Linear, Sequential and nn.init."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+import chainrule.nn as nn
+from chainrule.nn import init
+
+
+class TwoLayer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.hidden = nn.Linear(2, 3)
+        self.out = nn.Linear(3, 1)
+
+    def forward(self, x):
+        return self.out(self.hidden(x).tanh())
+
+
+class Scaled(nn.Module):
+    """A module with a bare Parameter, a list of modules and a nested module."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(np.ones(1, dtype=np.float32))
+        self.blocks = [nn.Linear(4, 4), nn.Linear(4, 2, bias=False)]
+        self.head = TwoLayer()
+        self.not_a_param = cr.tensor([1.0], requires_grad=True)
+        self.note = "plain attribute"
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = block(x)
+        return self.head(x) * self.scale
+
+
+def _names(module):
+    return [name for name, _ in module.named_parameters()]
+
+
+# ---------------------------------------------------------------------- discovery
+def test_module_parameters_from_attributes():
+    assert _names(TwoLayer()) == ["hidden.weight", "hidden.bias", "out.weight", "out.bias"]
+
+
+def test_module_parameters_lists_and_nesting():
+    assert _names(Scaled()) == [
+        "scale", "blocks.0.weight", "blocks.0.bias", "blocks.1.weight",
+        "head.hidden.weight", "head.hidden.bias", "head.out.weight", "head.out.bias",
+    ]
+
+
+def test_module_parameters_are_parameter_objects():
+    model = Scaled()
+    params = list(model.parameters())
+    assert len(params) == 8 and all(isinstance(p, nn.Parameter) for p in params)
+    assert model.blocks[1].weight is params[3]
+
+
+def test_module_shared_parameter_listed_once():
+    model = TwoLayer()
+    model.tied = model.hidden
+    assert _names(model) == ["hidden.weight", "hidden.bias", "out.weight", "out.bias"]
+
+
+def test_module_plain_tensor_is_not_a_parameter():
+    assert "not_a_param" not in _names(Scaled())
+
+
+def test_parameter_requires_grad():
+    p = nn.Parameter(np.zeros(3, dtype=np.float32))
+    assert p.requires_grad and p.is_leaf
+
+
+def test_module_forward_backward_reaches_parameters():
+    model = TwoLayer()
+    model(cr.ones((5, 2))).sum().backward()
+    assert all(p.grad is not None and p.grad.shape == p.shape for p in model.parameters())
+
+
+def test_module_zero_grad():
+    model = TwoLayer()
+    model(cr.ones((5, 2))).sum().backward()
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_module_setattr_before_init_raises():
+    class Broken(nn.Module):
+        def __init__(self):
+            self.layer = nn.Linear(1, 1)
+
+    with pytest.raises(RuntimeError, match="super\\(\\).__init__"):
+        Broken()
+
+
+# ---------------------------------------------------------------------- state dicts
+def test_state_dict_keys_and_shapes():
+    state = TwoLayer().state_dict()
+    assert {k: v.shape for k, v in state.items()} == {
+        "hidden.weight": (3, 2), "hidden.bias": (3,), "out.weight": (1, 3), "out.bias": (1,)
+    }
+
+
+def test_load_state_dict_round_trip():
+    source, target = TwoLayer(), TwoLayer()
+    target.load_state_dict({k: v.copy() for k, v in source.state_dict().items()})
+    x = cr.tensor(np.random.default_rng(0).standard_normal((4, 2)).astype(np.float32))
+    np.testing.assert_array_equal(source(x).data, target(x).data)
+
+
+def test_load_state_dict_copies_in_place():
+    model = TwoLayer()
+    weight = model.hidden.weight
+    model.load_state_dict({k: np.zeros_like(v) for k, v in model.state_dict().items()})
+    assert model.hidden.weight is weight and not weight.data.any()
+
+
+def test_load_state_dict_missing_key_named():
+    model = TwoLayer()
+    state = model.state_dict()
+    del state["out.bias"]
+    with pytest.raises(ValueError, match="missing keys \\['out.bias'\\]"):
+        model.load_state_dict(state)
+
+
+def test_load_state_dict_unexpected_key_named():
+    model = TwoLayer()
+    state = dict(model.state_dict(), extra=np.zeros(1))
+    with pytest.raises(ValueError, match="unexpected keys \\['extra'\\]"):
+        model.load_state_dict(state)
+
+
+def test_load_state_dict_shape_mismatch_named():
+    model = TwoLayer()
+    state = dict(model.state_dict(), **{"hidden.weight": np.zeros((2, 3))})
+    with pytest.raises(ValueError, match="hidden.weight: expected \\(3, 2\\), got \\(2, 3\\)"):
+        model.load_state_dict(state)
+
+
+def test_load_state_dict_non_strict_loads_partial():
+    model = TwoLayer()
+    old_out = model.out.weight.data.copy()
+    model.load_state_dict(
+        {"hidden.bias": np.full(3, 7.0), "unknown": np.zeros(2)}, strict=False
+    )
+    np.testing.assert_array_equal(model.hidden.bias.data, [7.0, 7.0, 7.0])
+    np.testing.assert_array_equal(model.out.weight.data, old_out)
+
+
+def test_load_state_dict_non_strict_still_checks_shapes():
+    model = TwoLayer()
+    with pytest.raises(ValueError, match="out.bias"):
+        model.load_state_dict({"out.bias": np.zeros(2)}, strict=False)
+
+
+# ---------------------------------------------------------------------- train / eval
+def test_module_train_eval_propagates():
+    model = Scaled()
+    model.eval()
+    assert [m.training for m in model.modules()] == [False] * 6
+    model.train()
+    assert all(m.training for m in model.modules())
+
+
+def test_module_eval_returns_self():
+    model = TwoLayer()
+    assert model.eval() is model and model.training is False
+
+
+# ---------------------------------------------------------------------- Linear
+def test_linear_shapes():
+    layer = nn.Linear(4, 3)
+    assert layer.weight.shape == (3, 4) and layer.bias.shape == (3,)
+    assert layer(cr.ones((5, 4))).shape == (5, 3)
+
+
+def test_linear_leading_dims_kept():
+    assert nn.Linear(4, 3)(cr.ones((2, 5, 4))).shape == (2, 5, 3)
+
+
+def test_linear_matches_numpy():
+    layer = nn.Linear(4, 3)
+    x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    expected = x @ layer.weight.data.T + layer.bias.data
+    np.testing.assert_allclose(layer(cr.tensor(x)).data, expected, rtol=1e-6)
+
+
+def test_linear_no_bias():
+    layer = nn.Linear(4, 3, bias=False)
+    assert layer.bias is None and _names(layer) == ["weight"]
+
+
+def test_linear_init_bounds():
+    layer = nn.Linear(400, 300)
+    bound = 1 / math.sqrt(400)
+    assert np.abs(layer.weight.data).max() <= bound
+    assert np.abs(layer.bias.data).max() <= bound
+    assert np.abs(layer.weight.data).max() > 0.95 * bound  # fills the range, not a tiny slice
+
+
+def test_linear_float32_parameters():
+    layer = nn.Linear(2, 2)
+    assert layer.weight.dtype == np.float32 and layer.bias.dtype == np.float32
+
+
+def test_linear_repr():
+    assert repr(nn.Linear(4, 3)) == "Linear(in_features=4, out_features=3, bias=True)"
+
+
+def test_linear_wrong_input_raises():
+    with pytest.raises(ValueError, match=r"linear: input of shape \(5, 3\)"):
+        nn.Linear(4, 3)(cr.ones((5, 3)))
+
+
+def test_linear_bad_features_raises():
+    with pytest.raises(ValueError, match="in_features=0"):
+        nn.Linear(0, 3)
+
+
+# ---------------------------------------------------------------------- Sequential
+def _sequential():
+    return nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+
+
+def test_sequential_indexing():
+    model = _sequential()
+    assert isinstance(model[0], nn.Linear) and isinstance(model[1], nn.ReLU)
+    assert model[-1].out_features == 2 and len(model) == 3
+
+
+def test_sequential_forward_in_order():
+    model = _sequential()
+    x = cr.tensor(np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32))
+    np.testing.assert_array_equal(model(x).data, model[2](model[1](model[0](x))).data)
+
+
+def test_sequential_parameter_names():
+    assert _names(_sequential()) == [
+        "layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"
+    ]
+
+
+def test_sequential_rejects_non_modules():
+    with pytest.raises(TypeError, match="expected Modules"):
+        nn.Sequential(nn.Linear(2, 2), lambda x: x)
+
+
+def test_activation_modules():
+    x = cr.tensor(np.array([-1.0, 0.5]))
+    np.testing.assert_allclose(nn.ReLU()(x).data, [0.0, 0.5])
+    np.testing.assert_allclose(nn.Tanh()(x).data, np.tanh([-1.0, 0.5]))
+    np.testing.assert_allclose(nn.Sigmoid()(x).data, 1 / (1 + np.exp([1.0, -0.5])))
+
+
+def test_flatten_module():
+    assert nn.Flatten()(cr.zeros((2, 3, 4))).shape == (2, 12)
+
+
+# ---------------------------------------------------------------------- init
+def _big(shape=(500, 800)):
+    return cr.tensor(np.zeros(shape, dtype=np.float64))
+
+
+def test_init_fans_linear():
+    assert init._fans(_big((30, 20))) == (20, 30)
+
+
+def test_init_fans_conv_weight():
+    assert init._fans(_big((16, 8, 3, 3))) == (8 * 9, 16 * 9)
+
+
+def test_init_fans_1d_raises():
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        init.xavier_uniform_(_big((5,)))
+
+
+def test_init_xavier_uniform_std_and_bound():
+    t = init.xavier_uniform_(_big(), rng=np.random.default_rng(0))
+    bound = math.sqrt(6 / (800 + 500))
+    assert np.abs(t.data).max() <= bound
+    assert t.data.std() == pytest.approx(math.sqrt(2 / (800 + 500)), rel=0.02)
+
+
+def test_init_xavier_normal_std():
+    t = init.xavier_normal_(_big(), gain=2.0, rng=np.random.default_rng(0))
+    assert t.data.std() == pytest.approx(2.0 * math.sqrt(2 / 1300), rel=0.02)
+
+
+def test_init_kaiming_normal_std():
+    t = init.kaiming_normal_(_big(), rng=np.random.default_rng(0))
+    assert t.data.std() == pytest.approx(math.sqrt(2 / 800), rel=0.02)
+    assert abs(t.data.mean()) < 1e-3
+
+
+def test_init_kaiming_normal_conv_fan_in():
+    t = init.kaiming_normal_(_big((64, 32, 3, 3)), rng=np.random.default_rng(0))
+    assert t.data.std() == pytest.approx(math.sqrt(2 / (32 * 9)), rel=0.02)
+
+
+def test_init_kaiming_uniform_bound():
+    t = init.kaiming_uniform_(_big(), rng=np.random.default_rng(0))
+    bound = math.sqrt(6 / 800)
+    assert np.abs(t.data).max() <= bound and np.abs(t.data).max() > 0.99 * bound
+
+
+def test_init_zeros_in_place():
+    t = cr.tensor(np.ones((3, 2)))
+    data = t.data
+    assert init.zeros_(t) is t and t.data is data and not data.any()
+
+
+def test_init_seeded_rng_reproducible():
+    a = init.kaiming_normal_(_big((4, 4)), rng=np.random.default_rng(0))
+    b = init.kaiming_normal_(_big((4, 4)), rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(a.data, b.data)

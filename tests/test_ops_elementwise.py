@@ -1,0 +1,353 @@
+"""Elementwise ops: forward against NumPy, backward against finite differences, dtypes, errors."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+from helpers import (
+    BROADCAST_PAIRS,
+    binary_operands,
+    check_grad,
+    unary_operand,
+)
+
+import chainrule as cr
+
+BINARY = {
+    "add": (lambda a, b: a + b, np.add),
+    "sub": (lambda a, b: a - b, np.subtract),
+    "mul": (lambda a, b: a * b, np.multiply),
+    "div": (lambda a, b: a / b, np.divide),
+    "pow": (lambda a, b: a**b, np.power),
+}
+
+UNARY = {
+    "neg": (lambda x: -x, np.negative, "any"),
+    "exp": (lambda x: x.exp(), np.exp, "any"),
+    "log": (lambda x: x.log(), np.log, "positive"),
+    "sqrt": (lambda x: x.sqrt(), np.sqrt, "positive"),
+    "abs": (lambda x: x.abs(), np.abs, "nonzero"),
+    "relu": (lambda x: x.relu(), lambda a: np.maximum(a, 0), "nonzero"),
+    "sigmoid": (lambda x: x.sigmoid(), lambda a: 1 / (1 + np.exp(-a)), "any"),
+    "tanh": (lambda x: x.tanh(), np.tanh, "any"),
+    "softplus": (lambda x: cr.ops.Softplus.apply(x), lambda a: np.log1p(np.exp(a)), "any"),
+}
+
+UNARY_SHAPES = [(), (1,), (5,), (3, 4), (2, 1, 3)]
+
+
+def _tensors(*arrays: np.ndarray) -> list[cr.Tensor]:
+    return [cr.tensor(a, dtype=np.float64, requires_grad=True) for a in arrays]
+
+
+# ---------------------------------------------------------------------- binary ops
+@pytest.mark.parametrize("op", list(BINARY))
+@pytest.mark.parametrize("shape_a,shape_b", BROADCAST_PAIRS)
+def test_binary_forward_broadcast(rng, op, shape_a, shape_b):
+    a, b = binary_operands(rng, op, shape_a, shape_b)
+    fn, reference = BINARY[op]
+    out = fn(*_tensors(a, b))
+    assert out.shape == np.broadcast_shapes(shape_a, shape_b)
+    np.testing.assert_allclose(out.data, reference(a, b), rtol=1e-12)
+
+
+@pytest.mark.parametrize("op", list(BINARY))
+@pytest.mark.parametrize("shape_a,shape_b", BROADCAST_PAIRS)
+def test_binary_grad_broadcast(rng, op, shape_a, shape_b):
+    check_grad(BINARY[op][0], *binary_operands(rng, op, shape_a, shape_b))
+
+
+@pytest.mark.parametrize("op", list(BINARY))
+@pytest.mark.parametrize("shape", [(), (3, 4)])
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_binary_python_scalar_operand(rng, op, shape, side):
+    fn, reference = BINARY[op]
+    x = np.asarray(rng.uniform(0.5, 2.0, size=shape))  # positive: a base and a divisor
+    scalar = 1.5
+    if side == "left":
+        out = fn(scalar, cr.tensor(x, dtype=np.float64))
+        expected = reference(scalar, x)
+    else:
+        out = fn(cr.tensor(x, dtype=np.float64), scalar)
+        expected = reference(x, scalar)
+    np.testing.assert_allclose(out.data, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("op", list(BINARY))
+@pytest.mark.parametrize("shape", [(), (3, 4)])
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_binary_python_scalar_grad(rng, op, shape, side):
+    fn = BINARY[op][0]
+    x = np.asarray(rng.uniform(0.5, 2.0, size=shape))
+    if side == "left":
+        check_grad(lambda t: fn(1.5, t), x)
+    else:
+        check_grad(lambda t: fn(t, 1.5), x)
+
+
+@pytest.mark.parametrize("op", list(BINARY))
+def test_binary_only_one_operand_needs_grad(rng, op):
+    a, b = binary_operands(rng, op, (3, 4), (4,))
+    constant = cr.tensor(b, dtype=np.float64)
+    check_grad(lambda t: BINARY[op][0](t, constant), a)
+
+
+def test_mul_same_tensor_twice_accumulates():
+    x = cr.tensor([1.0, -2.0, 3.0], dtype=np.float64, requires_grad=True)
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [2.0, -4.0, 6.0])
+
+
+def test_add_broadcast_grad_sums_over_copies():
+    a = cr.tensor(np.ones((3, 4)), requires_grad=True)
+    b = cr.tensor(np.ones((1, 4)), requires_grad=True)
+    (a + b).sum().backward()
+    np.testing.assert_allclose(b.grad.data, np.full((1, 4), 3.0))
+    np.testing.assert_allclose(a.grad.data, np.ones((3, 4)))
+
+
+def test_pow_grad_exponent_values():
+    base = cr.tensor([2.0, 3.0], dtype=np.float64, requires_grad=True)
+    exponent = cr.tensor([3.0, 2.0], dtype=np.float64, requires_grad=True)
+    (base**exponent).sum().backward()
+    np.testing.assert_allclose(base.grad.data, [12.0, 6.0])
+    np.testing.assert_allclose(exponent.grad.data, [8 * np.log(2), 9 * np.log(3)])
+
+
+def test_div_grad_values():
+    a = cr.tensor([3.0], dtype=np.float64, requires_grad=True)
+    b = cr.tensor([2.0], dtype=np.float64, requires_grad=True)
+    (a / b).sum().backward()
+    np.testing.assert_allclose(a.grad.data, [0.5])
+    np.testing.assert_allclose(b.grad.data, [-0.75])
+
+
+# ---------------------------------------------------------------------- unary ops
+@pytest.mark.parametrize("op", list(UNARY))
+@pytest.mark.parametrize("shape", UNARY_SHAPES)
+def test_unary_forward(rng, op, shape):
+    fn, reference, domain = UNARY[op]
+    x = unary_operand(rng, domain, shape)
+    out = fn(cr.tensor(x, dtype=np.float64))
+    assert out.shape == shape
+    np.testing.assert_allclose(out.data, reference(x), rtol=1e-12)
+
+
+@pytest.mark.parametrize("op", list(UNARY))
+@pytest.mark.parametrize("shape", UNARY_SHAPES)
+def test_unary_grad(rng, op, shape):
+    fn, _, domain = UNARY[op]
+    check_grad(fn, unary_operand(rng, domain, shape))
+
+
+@pytest.mark.parametrize("op", ["abs", "relu"])
+def test_kink_grad_at_zero_is_zero(op):
+    x = cr.tensor([0.0], dtype=np.float64, requires_grad=True)
+    UNARY[op][0](x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0])
+
+
+def test_relu_grad_masks_negatives():
+    x = cr.tensor([-1.0, 2.0, -3.0, 4.0], dtype=np.float64, requires_grad=True)
+    x.relu().sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 1.0, 0.0, 1.0])
+
+
+LARGE = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
+
+
+def test_sigmoid_large_inputs_no_overflow():
+    x = cr.tensor(LARGE, dtype=np.float64, requires_grad=True)
+    with np.errstate(over="raise", invalid="raise", divide="raise"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = x.sigmoid()
+        out.sum().backward()
+    np.testing.assert_allclose(out.data, [0.0, np.exp(-50.0), 0.5, 1.0, 1.0], rtol=1e-12)
+    np.testing.assert_allclose(x.grad.data, [0.0, np.exp(-50.0), 0.25, 0.0, 0.0], atol=1e-20)
+
+
+def test_sigmoid_large_inputs_float32_no_overflow():
+    x = cr.tensor(LARGE.astype(np.float32), requires_grad=True)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        out = x.sigmoid()
+        out.sum().backward()
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.data, [0.0, 0.0, 0.5, 1.0, 1.0], atol=1e-7)
+    assert np.all(np.isfinite(x.grad.data))
+
+
+def test_tanh_large_inputs_saturate():
+    x = cr.tensor(LARGE, dtype=np.float64, requires_grad=True)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        out = x.tanh()
+        out.sum().backward()
+    np.testing.assert_allclose(out.data, [-1.0, -1.0, 0.0, 1.0, 1.0])
+    np.testing.assert_allclose(x.grad.data, [0.0, 0.0, 1.0, 0.0, 0.0], atol=1e-30)
+
+
+def test_softplus_large_inputs_no_overflow():
+    x = cr.tensor(LARGE, dtype=np.float64, requires_grad=True)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        out = cr.ops.Softplus.apply(x)
+        out.sum().backward()
+    np.testing.assert_allclose(out.data, [0.0, np.exp(-50.0), np.log(2), 50.0, 1000.0])
+    np.testing.assert_allclose(x.grad.data, [0.0, np.exp(-50.0), 0.5, 1.0, 1.0], atol=1e-20)
+
+
+# ---------------------------------------------------------------------- where
+WHERE_SHAPES = [
+    ((3, 4), (3, 4), (3, 4)),
+    ((3, 4), (4,), (3, 1)),
+    ((1, 4), (3, 1), ()),
+    ((3, 1), (), (4,)),
+    ((2, 3, 4), (3, 4), (4,)),
+    ((), (3, 4), (3, 4)),
+]
+
+
+@pytest.mark.parametrize("cond_shape,shape_a,shape_b", WHERE_SHAPES)
+def test_where_forward_broadcast(rng, cond_shape, shape_a, shape_b):
+    cond = rng.random(cond_shape) < 0.5
+    a, b = rng.standard_normal(shape_a), rng.standard_normal(shape_b)
+    out = cr.where(cond, *_tensors(a, b))
+    np.testing.assert_array_equal(out.data, np.where(cond, a, b))
+
+
+@pytest.mark.parametrize("cond_shape,shape_a,shape_b", WHERE_SHAPES)
+def test_where_grad_broadcast(rng, cond_shape, shape_a, shape_b):
+    cond = rng.random(cond_shape) < 0.5
+    a, b = rng.standard_normal(shape_a), rng.standard_normal(shape_b)
+    check_grad(lambda x, y: cr.where(cond, x, y), a, b)
+
+
+def test_where_grad_values_route_by_condition():
+    a = cr.tensor([1.0, 2.0, 3.0], dtype=np.float64, requires_grad=True)
+    b = cr.tensor(5.0, dtype=np.float64, requires_grad=True)
+    cr.where(np.array([True, False, True]), a, b).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(b.grad.data, 1.0)
+
+
+def test_where_tensor_condition_and_python_scalar(rng):
+    x = rng.standard_normal((3, 4))
+    check_grad(lambda t: cr.where(t > 0, t, 0.0), x)
+
+
+# ---------------------------------------------------------------------- comparisons
+@pytest.mark.parametrize("op", ["lt", "le", "gt", "ge", "eq", "ne"])
+def test_comparison_returns_bool_without_grad(op):
+    x = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    out = getattr(x, f"__{op}__")(2.0)
+    expected = getattr(np.array([1.0, 2.0, 3.0]), f"__{op}__")(2.0)
+    assert out.dtype == np.bool_
+    assert not out.requires_grad
+    np.testing.assert_array_equal(out.data, expected)
+
+
+# ---------------------------------------------------------------------- dtypes
+def _f32(shape=(3,)):
+    return cr.tensor(np.linspace(0.5, 1.5, int(np.prod(shape))).reshape(shape), dtype=np.float32)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: x * 0.5,
+        lambda x: 0.5 * x,
+        lambda x: x + np.float64(1),
+        lambda x: np.float64(1) + x,
+        lambda x: x - 1,
+        lambda x: x / 3.0,
+        lambda x: 3.0 / x,
+        lambda x: x**2.0,
+        lambda x: 2.0**x,
+        lambda x: (x * np.float64(0.1) + 1) / np.float64(2),
+    ],
+    ids=["mul", "rmul", "add_np64", "radd_np64", "sub_int", "div", "rdiv", "pow", "rpow", "chain"],
+)
+def test_float32_scalar_operand_stays_float32(fn):
+    out = fn(_f32())
+    assert out.dtype == np.float32
+
+
+@pytest.mark.parametrize("op", list(UNARY))
+def test_float32_unary_stays_float32(op):
+    assert UNARY[op][0](_f32()).dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [lambda x: x * 0.5 + np.float64(1), lambda x: 2.0**x, lambda x: (x / 3.0).sigmoid()],
+    ids=["mul_add", "rpow", "div_sigmoid"],
+)
+def test_float32_leaf_grad_is_float32(fn):
+    x = _f32()
+    x.requires_grad_()
+    fn(x).sum().backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_float32_rpow_values():
+    x = cr.tensor([0.0, 1.0, 3.0], dtype=np.float32, requires_grad=True)
+    (2.0**x).sum().backward()
+    np.testing.assert_allclose((2.0**x).data, [1.0, 2.0, 8.0], rtol=1e-6)
+    np.testing.assert_allclose(x.grad.data, np.log(2) * np.array([1.0, 2.0, 8.0]), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "fn", [lambda x: x * 0.5, lambda x: x + np.float64(1), lambda x: 2.0**x, lambda x: x.exp()]
+)
+def test_float64_stays_float64(fn):
+    x = cr.tensor([0.5, 1.0], dtype=np.float64, requires_grad=True)
+    out = fn(x)
+    out.sum().backward()
+    assert out.dtype == np.float64
+    assert x.grad.dtype == np.float64
+
+
+def test_python_float_tensor_defaults_to_float32():
+    assert cr.tensor([0.5, 1.5]).dtype == np.float32
+
+
+# ---------------------------------------------------------------------- error paths
+@pytest.mark.parametrize("op,fn", [("add", BINARY["add"][0]), ("mul", BINARY["mul"][0])])
+def test_binary_non_broadcastable_raises(op, fn):
+    a, b = cr.tensor(np.ones(3)), cr.tensor(np.ones(4))
+    with pytest.raises(ValueError, match=re.escape(f"{op}: shapes (3,) and (4,)")):
+        fn(a, b)
+
+
+def test_add_non_broadcastable_2d_names_both_shapes():
+    with pytest.raises(ValueError, match=r"add.*\(2, 3\).*\(3, 2\)"):
+        cr.ones((2, 3)) + cr.ones((3, 2))
+
+
+def test_integer_tensor_requires_grad_raises():
+    with pytest.raises(ValueError, match="floating-point"):
+        cr.tensor([1, 2, 3], requires_grad=True)
+
+
+def test_backward_non_scalar_without_grad_raises():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="scalar"):
+        (x * 2).backward()
+
+
+def test_backward_without_requires_grad_raises():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        (cr.tensor([1.0]) * 2).sum().backward()
+
+
+def test_backward_grad_of_wrong_shape_raises():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match="grad has shape"):
+        (x * 2).backward(np.ones(3))
+
+
+def test_backward_explicit_grad_non_scalar():
+    x = cr.tensor([1.0, 2.0], dtype=np.float64, requires_grad=True)
+    (x * 3.0).backward(np.array([1.0, -2.0]))
+    np.testing.assert_allclose(x.grad.data, [3.0, -6.0])
