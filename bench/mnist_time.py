@@ -68,8 +68,9 @@ def measure(command: list[str]) -> dict[str, float | str]:
         " 'epochs': sum(l.startswith('epoch') for l in lines),"
         " 'final': [l for l in lines if l.startswith('test accuracy')][-1]}))"
     )
-    done = subprocess.run([sys.executable, "-c", wrapper, *command], capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", wrapper, *command], capture_output=True, text=True, check=True
+    )
     return json.loads(done.stdout)
 
 

@@ -36,21 +36,45 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a model on MNIST and write a run folder")
     train.add_argument("--model", choices=["mlp"], default="mlp", help="architecture (default mlp)")
-    train.add_argument("--epochs", type=_positive_int, default=TrainConfig.epochs,
-                       help=f"passes over the training set (default {TrainConfig.epochs})")
-    train.add_argument("--batch-size", type=_positive_int, default=TrainConfig.batch_size,
-                       help=f"mini-batch size (default {TrainConfig.batch_size})")
-    train.add_argument("--lr", type=_positive_float, default=None,
-                       help=f"learning rate (default {DEFAULT_LR})")
-    train.add_argument("--optimizer", choices=["adam", "sgd"], default=TrainConfig.optimizer,
-                       help=f"optimiser (default {TrainConfig.optimizer})")
-    train.add_argument("--seed", type=int, default=TrainConfig.seed,
-                       help="seed for initialisation and shuffling (default 0)")
-    train.add_argument("--data", default=None,
-                       help="folder with the MNIST IDX files (default $CHAINRULE_DATA or bundled)")
+    train.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=TrainConfig.epochs,
+        help=f"passes over the training set (default {TrainConfig.epochs})",
+    )
+    train.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=TrainConfig.batch_size,
+        help=f"mini-batch size (default {TrainConfig.batch_size})",
+    )
+    train.add_argument(
+        "--lr", type=_positive_float, default=None, help=f"learning rate (default {DEFAULT_LR})"
+    )
+    train.add_argument(
+        "--optimizer",
+        choices=["adam", "sgd"],
+        default=TrainConfig.optimizer,
+        help=f"optimiser (default {TrainConfig.optimizer})",
+    )
+    train.add_argument(
+        "--seed",
+        type=int,
+        default=TrainConfig.seed,
+        help="seed for initialisation and shuffling (default 0)",
+    )
+    train.add_argument(
+        "--data",
+        default=None,
+        help="folder with the MNIST IDX files (default $CHAINRULE_DATA or bundled)",
+    )
     train.add_argument("--out", default=None, help="run folder (default runs/<model>-<timestamp>)")
-    train.add_argument("--limit", type=_positive_int, default=None,
-                       help="train on the first N training images only")
+    train.add_argument(
+        "--limit",
+        type=_positive_int,
+        default=None,
+        help="train on the first N training images only",
+    )
 
     evaluate = commands.add_parser("evaluate", help="test accuracy of a saved checkpoint")
     evaluate.add_argument("checkpoint", help="a model.safetensors written by train")
@@ -67,8 +91,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .training import train
 
             config = TrainConfig(
-                model=args.model, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                optimizer=args.optimizer, seed=args.seed, data=args.data, out=args.out,
+                model=args.model,
+                epochs=args.epochs,
+                batch_size=args.batch_size,
+                lr=args.lr,
+                optimizer=args.optimizer,
+                seed=args.seed,
+                data=args.data,
+                out=args.out,
                 limit=args.limit,
             )
             train(config)

@@ -17,7 +17,9 @@ class GradcheckError(AssertionError):
     """Backprop and finite differences disagree; the message names where and by how much."""
 
 
-def numerical_grad(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+def numerical_grad(
+    f: Callable[[np.ndarray], float], x: np.ndarray, eps: float = 1e-6
+) -> np.ndarray:
     """d f / d x by central differences, ``(f(x + eps) - f(x - eps)) / 2 eps`` per element.
 
     ``x`` is perturbed in place and restored, so ``f`` sees one array throughout.

@@ -471,9 +471,7 @@ class BroadcastTo(Function):
 def _is_basic_index(index: Any) -> bool:
     """Ints, slices, None and Ellipsis select a view: no index repeats."""
     parts = index if isinstance(index, tuple) else (index,)
-    return all(
-        isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts
-    )
+    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
 
 
 class GetItem(Function):
@@ -533,7 +531,9 @@ class Concat(Function):
             out = np.concatenate(arrays, axis=axis)
         except (ValueError, np.exceptions.AxisError) as error:
             shapes = ", ".join(str(a.shape) for a in arrays)
-            raise ValueError(f"concat: cannot join shapes {shapes} on axis {axis} ({error})") from None
+            raise ValueError(
+                f"concat: cannot join shapes {shapes} on axis {axis} ({error})"
+            ) from None
         axis = axis % out.ndim
         bounds = np.cumsum([a.shape[axis] for a in arrays])
         self.saved = (axis, bounds)
@@ -682,7 +682,9 @@ class SoftmaxCrossEntropy(Function):
 
     __slots__ = ()
 
-    def forward(self, logits: np.ndarray, target: np.ndarray, reduction: str = "mean") -> np.ndarray:
+    def forward(
+        self, logits: np.ndarray, target: np.ndarray, reduction: str = "mean"
+    ) -> np.ndarray:
         log_probs = _log_softmax(logits, axis=1)
         losses = -log_probs[np.arange(len(target)), target]
         self.saved = (log_probs, target, reduction)
@@ -746,7 +748,10 @@ def stack(tensors: Any, axis: int = 0) -> Tensor:
     position = axis % (len(shape) + 1)
     expanded = shape[:position] + (1,) + shape[position:]
     return Concat.apply(
-        *[t.reshape(expanded) if isinstance(t, Tensor) else np.reshape(t, expanded) for t in tensors],
+        *[
+            t.reshape(expanded) if isinstance(t, Tensor) else np.reshape(t, expanded)
+            for t in tensors
+        ],
         axis=position,
     )
 

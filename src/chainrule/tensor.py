@@ -58,9 +58,7 @@ class Tensor:
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Mark a leaf as needing a gradient (floating-point tensors only)."""
         if requires_grad and self.data.dtype.kind not in "fc":
-            raise ValueError(
-                f"only floating-point tensors can require grad, got {self.data.dtype}"
-            )
+            raise ValueError(f"only floating-point tensors can require grad, got {self.data.dtype}")
         self.requires_grad = requires_grad
         return self
 
@@ -146,7 +144,8 @@ class Tensor:
         if grad is None:
             if self.data.size != 1:
                 raise RuntimeError(
-                    f"backward: grad can be implicit only for scalar outputs, got shape {self.shape}"
+                    "backward: grad can be implicit only for scalar outputs, "
+                    f"got shape {self.shape}"
                 )
             seed = np.ones_like(self.data)
         else:
@@ -430,12 +429,16 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return Tensor(_to_array(data, dtype), requires_grad=requires_grad)
 
 
-def zeros(shape: int | Sequence[int], dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False) -> Tensor:
+def zeros(
+    shape: int | Sequence[int], dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False
+) -> Tensor:
     """A tensor of zeros (float32 unless told otherwise)."""
     return Tensor(np.zeros(shape, dtype=dtype), requires_grad=requires_grad)
 
 
-def ones(shape: int | Sequence[int], dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False) -> Tensor:
+def ones(
+    shape: int | Sequence[int], dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False
+) -> Tensor:
     """A tensor of ones (float32 unless told otherwise)."""
     return Tensor(np.ones(shape, dtype=dtype), requires_grad=requires_grad)
 

@@ -61,7 +61,9 @@ def build_optimizer(config: TrainConfig, model: nn.Module) -> optim.Optimizer:
     raise ValueError(f"unknown optimizer {config.optimizer!r}; choose from: adam, sgd")
 
 
-def evaluate(model: nn.Module, images: np.ndarray, labels: np.ndarray, batch_size: int = 1000) -> float:
+def evaluate(
+    model: nn.Module, images: np.ndarray, labels: np.ndarray, batch_size: int = 1000
+) -> float:
     """Fraction of ``images`` whose argmax prediction equals the label."""
     model.eval()
     correct = 0
@@ -108,11 +110,17 @@ def train(config: TrainConfig, log: Callable[[str], None] = print) -> dict[str, 
         accuracy = evaluate(model, test_images, test_labels)
         seconds = time.perf_counter() - epoch_start
         history.append(
-            {"epoch": epoch, "train_loss": total_loss / seen, "test_accuracy": accuracy,
-             "seconds": round(seconds, 3)}
+            {
+                "epoch": epoch,
+                "train_loss": total_loss / seen,
+                "test_accuracy": accuracy,
+                "seconds": round(seconds, 3),
+            }
         )
-        log(f"epoch {epoch}/{config.epochs}  loss {total_loss / seen:.4f}  "
-            f"test_acc {accuracy:.2%}  {seconds:.1f}s")
+        log(
+            f"epoch {epoch}/{config.epochs}  loss {total_loss / seen:.4f}  "
+            f"test_acc {accuracy:.2%}  {seconds:.1f}s"
+        )
 
     from .serialization import save
 

@@ -118,7 +118,9 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
     if logits.ndim != 2:
         raise ValueError(f"cross_entropy: logits must have shape (N, C), got {logits.shape}")
     if reduction not in _REDUCTIONS:
-        raise ValueError(f"cross_entropy: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+        raise ValueError(
+            f"cross_entropy: reduction must be one of {_REDUCTIONS}, got {reduction!r}"
+        )
     n, classes = logits.shape
     target_data = target.data if isinstance(target, Tensor) else np.asarray(target)
     if target_data.dtype.kind in "iu" and target_data.shape == (n,):
@@ -152,7 +154,9 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
     return _reduce(losses, reduction, "binary_cross_entropy")
 
 
-def binary_cross_entropy_with_logits(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy_with_logits(
+    logits: Tensor, target: Any, reduction: str = "mean"
+) -> Tensor:
     """Binary cross-entropy of sigmoid(logits), as softplus(x) - x t: stable for any x."""
     op = "binary_cross_entropy_with_logits"
     logits, target = _tensor(logits, op), _tensor(target, op)

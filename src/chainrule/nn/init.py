@@ -53,7 +53,7 @@ def ones_(tensor: Tensor) -> Tensor:
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, rng=None) -> Tensor:
-    """Glorot: U(±gain·sqrt(6 / (fan_in + fan_out))), keeping activations' variance for tanh/sigmoid."""
+    """Glorot: U(±gain·sqrt(6 / (fan_in + fan_out))), variance-keeping for tanh/sigmoid."""
     fan_in, fan_out = _fans(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, rng)

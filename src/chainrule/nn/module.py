@@ -140,7 +140,9 @@ class Module:
         every missing, unexpected and mis-shaped key.
         """
         own = self.state_dict()
-        given = {k: np.asarray(v.data if isinstance(v, Tensor) else v) for k, v in state_dict.items()}
+        given = {
+            k: np.asarray(v.data if isinstance(v, Tensor) else v) for k, v in state_dict.items()
+        }
         missing = [k for k in own if k not in given]
         unexpected = [k for k in given if k not in own]
         mis_shaped = [

@@ -66,7 +66,9 @@ class Optimizer:
         for i, saved in state.items():
             i = int(i)
             if not 0 <= i < len(self.params):
-                raise ValueError(f"{name}.load_state_dict: state for parameter {i}, have {len(self.params)}")
+                raise ValueError(
+                    f"{name}.load_state_dict: state for parameter {i}, have {len(self.params)}"
+                )
             p = self.params[i]
             for key, value in saved.items():
                 if isinstance(value, np.ndarray) and value.shape != p.shape:
@@ -78,7 +80,9 @@ class Optimizer:
         self.defaults.update(state_dict.get("defaults", {}))
         self.state = {
             id(self.params[int(i)]): {
-                k: (np.array(v, dtype=self.params[int(i)].dtype) if isinstance(v, np.ndarray) else v)
+                k: (
+                    np.array(v, dtype=self.params[int(i)].dtype) if isinstance(v, np.ndarray) else v
+                )
                 for k, v in saved.items()
             }
             for i, saved in state.items()
