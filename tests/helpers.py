@@ -73,10 +73,13 @@ def check_vs_torch(
         requires_grad = [_is_float(a) for a in arrays]
     assert len(requires_grad) == len(arrays), "requires_grad needs one flag per array"
 
-    ours = [cr.Tensor(a.copy(), requires_grad=bool(g)) for a, g in zip(arrays, requires_grad)]
+    ours = [
+        cr.Tensor(a.copy(), requires_grad=bool(g))
+        for a, g in zip(arrays, requires_grad, strict=True)
+    ]
     theirs = [
         torch.tensor(a, requires_grad=bool(g)) if _is_float(a) else torch.from_numpy(a.copy())
-        for a, g in zip(arrays, requires_grad)
+        for a, g in zip(arrays, requires_grad, strict=True)
     ]
 
     out = fn_chainrule(*ours)
@@ -93,13 +96,11 @@ def check_vs_torch(
     seed = upstream_grad(out.shape)
     out.backward(seed)
     expected.backward(torch.from_numpy(seed.copy()))
-    for i, (mine, reference, flag) in enumerate(zip(ours, theirs, requires_grad)):
+    for i, (mine, reference, flag) in enumerate(zip(ours, theirs, requires_grad, strict=True)):
         if not flag:
             continue
         mine_grad = np.zeros_like(mine.data) if mine.grad is None else mine.grad.data
-        torch_grad = (
-            np.zeros_like(mine.data) if reference.grad is None else reference.grad.numpy()
-        )
+        torch_grad = np.zeros_like(mine.data) if reference.grad is None else reference.grad.numpy()
         assert mine_grad.shape == mine.shape, f"input {i}: grad shape {mine_grad.shape}"
         np.testing.assert_allclose(
             mine_grad, torch_grad, rtol=rtol, atol=atol, err_msg=f"grad of input {i}"
@@ -107,7 +108,9 @@ def check_vs_torch(
 
 
 # ---------------------------------------------------------------------- inputs
-def away_from_zero(rng: np.random.Generator, shape: tuple[int, ...], low: float = 0.5) -> np.ndarray:
+def away_from_zero(
+    rng: np.random.Generator, shape: tuple[int, ...], low: float = 0.5
+) -> np.ndarray:
     """Values in ±[low, 2): safe as a divisor and far from the kinks of abs and relu."""
     magnitude = rng.uniform(low, 2.0, size=shape)
     return np.asarray(np.where(rng.random(size=shape) < 0.5, -magnitude, magnitude))

@@ -6,10 +6,10 @@ import re
 
 import numpy as np
 import pytest
-from helpers import check_grad
 
 import chainrule as cr
 import chainrule.nn.functional as F
+from helpers import check_grad
 
 REDUCTIONS = ["mean", "sum", "none"]
 
@@ -299,7 +299,9 @@ def test_bce_forward(rng, reduction):
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("shape", [(5,), (3, 4)])
 def test_bce_grad(rng, reduction, shape):
-    check_grad(lambda p, t: F.binary_cross_entropy(p, t, reduction=reduction), *_bce_case(rng, shape))
+    check_grad(
+        lambda p, t: F.binary_cross_entropy(p, t, reduction=reduction), *_bce_case(rng, shape)
+    )
 
 
 def test_bce_shape_mismatch_raises():
@@ -339,7 +341,9 @@ def test_bce_with_logits_extreme_values():
 def test_bce_with_logits_extreme_grads():
     x = cr.tensor(EXTREME_LOGITS, requires_grad=True)
     with np.errstate(over="raise", invalid="raise", divide="raise"):
-        F.binary_cross_entropy_with_logits(x, cr.tensor(EXTREME_TARGETS), reduction="sum").backward()
+        F.binary_cross_entropy_with_logits(
+            x, cr.tensor(EXTREME_TARGETS), reduction="sum"
+        ).backward()
     tiny = np.exp(-50.0)
     np.testing.assert_allclose(x.grad.data, [tiny, 0.5, -tiny, -0.5, 1.0, -1.0], atol=1e-15)
 

@@ -50,8 +50,14 @@ def test_module_parameters_from_attributes():
 
 def test_module_parameters_lists_and_nesting():
     assert _names(Scaled()) == [
-        "scale", "blocks.0.weight", "blocks.0.bias", "blocks.1.weight",
-        "head.hidden.weight", "head.hidden.bias", "head.out.weight", "head.out.bias",
+        "scale",
+        "blocks.0.weight",
+        "blocks.0.bias",
+        "blocks.1.weight",
+        "head.hidden.weight",
+        "head.hidden.bias",
+        "head.out.weight",
+        "head.out.bias",
     ]
 
 
@@ -103,7 +109,10 @@ def test_module_setattr_before_init_raises():
 def test_state_dict_keys_and_shapes():
     state = TwoLayer().state_dict()
     assert {k: v.shape for k, v in state.items()} == {
-        "hidden.weight": (3, 2), "hidden.bias": (3,), "out.weight": (1, 3), "out.bias": (1,)
+        "hidden.weight": (3, 2),
+        "hidden.bias": (3,),
+        "out.weight": (1, 3),
+        "out.bias": (1,),
     }
 
 
@@ -146,9 +155,7 @@ def test_load_state_dict_shape_mismatch_named():
 def test_load_state_dict_non_strict_loads_partial():
     model = TwoLayer()
     old_out = model.out.weight.data.copy()
-    model.load_state_dict(
-        {"hidden.bias": np.full(3, 7.0), "unknown": np.zeros(2)}, strict=False
-    )
+    model.load_state_dict({"hidden.bias": np.full(3, 7.0), "unknown": np.zeros(2)}, strict=False)
     np.testing.assert_array_equal(model.hidden.bias.data, [7.0, 7.0, 7.0])
     np.testing.assert_array_equal(model.out.weight.data, old_out)
 
@@ -242,7 +249,10 @@ def test_sequential_forward_in_order():
 
 def test_sequential_parameter_names():
     assert _names(_sequential()) == [
-        "layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"
+        "layers.0.weight",
+        "layers.0.bias",
+        "layers.2.weight",
+        "layers.2.bias",
     ]
 
 

@@ -7,14 +7,14 @@ import warnings
 
 import numpy as np
 import pytest
+
+import chainrule as cr
 from helpers import (
     BROADCAST_PAIRS,
     binary_operands,
     check_grad,
     unary_operand,
 )
-
-import chainrule as cr
 
 BINARY = {
     "add": (lambda a, b: a + b, np.add),
@@ -115,6 +115,22 @@ def test_pow_grad_exponent_values():
     (base**exponent).sum().backward()
     np.testing.assert_allclose(base.grad.data, [12.0, 6.0])
     np.testing.assert_allclose(exponent.grad.data, [8 * np.log(2), 9 * np.log(3)])
+
+
+def test_pow_grad_zero_exponent_at_zero_base():
+    """d(x**0)/dx is 0 everywhere, x = 0 included (torch gives 0)."""
+    x = cr.tensor([0.0, 2.0], dtype=np.float64, requires_grad=True)
+    (x**0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+
+
+def test_pow_grad_exponent_at_zero_base():
+    """d(0**b)/db is 0 for b > 0 (0**b is constant there; torch gives 0)."""
+    base = cr.tensor([0.0, 1.0], dtype=np.float64, requires_grad=True)
+    exponent = cr.tensor([2.0, 2.0], dtype=np.float64, requires_grad=True)
+    (base**exponent).sum().backward()
+    np.testing.assert_array_equal(base.grad.data, [0.0, 2.0])
+    np.testing.assert_array_equal(exponent.grad.data, [0.0, 0.0])
 
 
 def test_div_grad_values():

@@ -6,9 +6,9 @@ import re
 
 import numpy as np
 import pytest
-from helpers import check_grad
 
 import chainrule as cr
+from helpers import check_grad
 
 MATMUL_SHAPES = {
     "1d_1d": ((4,), (4,)),

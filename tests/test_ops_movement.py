@@ -6,9 +6,9 @@ import re
 
 import numpy as np
 import pytest
-from helpers import check_grad
 
 import chainrule as cr
+from helpers import check_grad
 
 
 def _x(rng, shape=(2, 3, 4)):
@@ -46,7 +46,9 @@ def test_reshape_varargs_equals_tuple(rng):
 
 
 def test_reshape_bad_shape_raises():
-    with pytest.raises(ValueError, match=re.escape("reshape: cannot reshape a tensor of shape (2, 3)")):
+    with pytest.raises(
+        ValueError, match=re.escape("reshape: cannot reshape a tensor of shape (2, 3)")
+    ):
         cr.ones((2, 3)).reshape(4)
 
 
@@ -115,6 +117,13 @@ def test_flatten_grad(rng, start_axis):
     check_grad(lambda t: t.flatten(start_axis), _x(rng))
 
 
+@pytest.mark.parametrize("shape,start_axis", [((2, 3, 4), 3), ((2, 3, 4), -4), ((3,), 1)])
+def test_flatten_start_axis_out_of_range_raises(shape, start_axis):
+    # NOTE: like torch.flatten (IndexError) and NumPy's AxisError, not a silent wrap-around.
+    with pytest.raises((ValueError, IndexError)):
+        cr.ones(shape).flatten(start_axis)
+
+
 def test_flatten_values(rng):
     x = _x(rng)
     np.testing.assert_array_equal(cr.tensor(x).flatten(1).data, x.reshape(2, 12))
@@ -127,7 +136,9 @@ BROADCASTS = [((4,), (3, 4)), ((3, 1), (2, 3, 4)), ((), (2, 2)), ((1, 4), (3, 4)
 @pytest.mark.parametrize("shape,target", BROADCASTS)
 def test_broadcast_to_forward(rng, shape, target):
     x = _x(rng, shape)
-    np.testing.assert_array_equal(cr.tensor(x).broadcast_to(target).data, np.broadcast_to(x, target))
+    np.testing.assert_array_equal(
+        cr.tensor(x).broadcast_to(target).data, np.broadcast_to(x, target)
+    )
 
 
 @pytest.mark.parametrize("shape,target", BROADCASTS)
@@ -299,6 +310,13 @@ def test_stack_grad(rng, axis):
 
 def test_stack_scalars_grad(rng):
     check_grad(lambda a, b: cr.stack([a, b]), _x(rng, ()), _x(rng, ()))
+
+
+@pytest.mark.parametrize("axis", [3, -4])
+def test_stack_axis_out_of_range_raises(axis):
+    # NOTE: np.stack raises AxisError here; (3, 4) inputs allow axes -3..2 only.
+    with pytest.raises((ValueError, IndexError)):
+        cr.stack([cr.ones((3, 4)), cr.ones((3, 4))], axis=axis)
 
 
 def test_stack_different_shapes_raises():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import check_grad
 
 import chainrule as cr
+from helpers import check_grad
 
 REDUCE = {
     "sum": (lambda x, **kw: x.sum(**kw), np.sum),

@@ -65,9 +65,16 @@ class RecordingAdd(AddNode):
 
 
 def _fruit_graph(mul, add):
-    leaves = {name: _leaf(v) for name, v in [
-        ("apple", 100.0), ("apple_num", 2.0), ("orange", 150.0), ("orange_num", 3.0), ("tax", 1.1)
-    ]}
+    leaves = {
+        name: _leaf(v)
+        for name, v in [
+            ("apple", 100.0),
+            ("apple_num", 2.0),
+            ("orange", 150.0),
+            ("orange_num", 3.0),
+            ("tax", 1.1),
+        ]
+    }
     apple_price = mul(leaves["apple"], leaves["apple_num"])
     orange_price = mul(leaves["orange"], leaves["orange_num"])
     all_price = add(apple_price, orange_price)
@@ -113,8 +120,10 @@ for _constant in (INPUTS, W_HIDDEN, B_HIDDEN, W_OUT, B_OUT):
 
 def _network_tensors():
     return {
-        "w_hidden": _leaf(W_HIDDEN), "b_hidden": _leaf(B_HIDDEN),
-        "w_out": _leaf(W_OUT), "b_out": _leaf(B_OUT),
+        "w_hidden": _leaf(W_HIDDEN),
+        "b_hidden": _leaf(B_HIDDEN),
+        "w_out": _leaf(W_OUT),
+        "b_out": _leaf(B_OUT),
     }
 
 
@@ -141,8 +150,12 @@ def _reference_grads():
     o3 = 1 / (1 + np.exp(-(W_OUT @ o + B_OUT)))
     dz3 = (o3 - TARGET) * o3 * (1 - o3)
     dz = (W_OUT[0] * dz3) * o * (1 - o)
-    return {"w_hidden": np.outer(dz, INPUTS), "b_hidden": dz,
-            "w_out": dz3[:, None] * o[None, :], "b_out": dz3}
+    return {
+        "w_hidden": np.outer(dz, INPUTS),
+        "b_hidden": dz,
+        "w_out": dz3[:, None] * o[None, :],
+        "b_out": dz3,
+    }
 
 
 def test_seed003_forward_hidden():
@@ -196,9 +209,11 @@ def test_seed003_grads_hidden_node1_vanish():
 
 def test_seed003_grads_hidden_node2():
     p, _ = _network_backward()
-    assert p["b_hidden"].grad.data[2] == pytest.approx(-0.0012, abs=ATOL)  # dz2 = db2
-    # The post gets dw4 = -0.0012 * 2 = -0.0024 and dw5 = -0.0012 * 9 = -0.0108 from the
-    # rounded dz2; exactly dz2 = -0.0012556, so dw4 = -0.0025 and dw5 = -0.0113.
+    # The post's dz2 = db2 = -0.0012 multiplies the rounded dCost/dO2 = -0.0050 (exactly
+    # -0.0050507) by 0.2486; exactly dz2 = -0.0012556, i.e. -0.0013. From the rounded dz2 it
+    # then gets dw4 = -0.0012 * 2 = -0.0024 and dw5 = -0.0012 * 9 = -0.0108; exactly they are
+    # -0.0025112 and -0.0113004.
+    assert p["b_hidden"].grad.data[2] == pytest.approx(-0.0013, abs=ATOL)
     np.testing.assert_allclose(p["w_hidden"].grad.data[2], [-0.0025, -0.0113], atol=ATOL)
 
 

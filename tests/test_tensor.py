@@ -127,6 +127,20 @@ def test_backward_each_node_called_once():
     assert x.grad.item() == 32.0  # 8 * 2x
 
 
+def test_backward_one_grad_array_for_several_inputs():
+    class Sum3(cr.Function):
+        def forward(self, a, b, c):
+            return a + b + c
+
+        def backward(self, gy):
+            g = gy * 1.0  # one fresh array handed to all three inputs
+            return g, g, g
+
+    x = _f64([1.0])
+    Sum3()(x, x * 5.0, x * 3.0).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [1.0 + 5.0 + 3.0])
+
+
 def test_backward_grad_accumulates_across_calls():
     x = _f64([1.0, -2.0])
     (x * x).sum().backward()

@@ -121,6 +121,11 @@ class Function:
         if grad_enabled():
             needs_grad = tuple(t.requires_grad for t in tensors)
             if True in needs_grad:
+                if hasattr(self, "inputs"):
+                    raise RuntimeError(
+                        f"{type(self).__name__}: this instance is already a node of a graph; "
+                        "create a new instance for every call"
+                    )
                 self.inputs = tensors
                 self.needs_grad = needs_grad
                 out.requires_grad = True

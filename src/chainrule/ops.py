@@ -142,16 +142,21 @@ class Pow(Function):
     def backward(self, grad: np.ndarray) -> Grads:
         a, b, out = self.saved
         grad_a = grad_b = None
-        if self.needs_grad[0]:
-            grad_a = unbroadcast(grad * b * a ** (b - 1), a.shape)  # dL/da = dL/dy * b a^(b-1)
-        if self.needs_grad[1]:
-            grad_b = unbroadcast(grad * out * np.log(a), b.shape)  # dL/db = dL/dy * a^b ln a
+        # NOTE: the masks keep 0^0 and 0 ln 0 finite, giving 0 as PyTorch does.
+        if self.needs_grad[0]:  # dL/da = dL/dy * b a^(b-1)
+            grad_a = unbroadcast(grad * b * a ** np.where(b == 0, 1, b - 1), a.shape)
+        if self.needs_grad[1]:  # dL/db = dL/dy * a^b ln a
+            grad_b = unbroadcast(grad * out * np.log(np.where(a == 0, 1, a)), b.shape)
         return grad_a, grad_b
 
     def backward_graph(self, grad: Tensor) -> TensorGrads:
         a, b = self.inputs
-        grad_a = sum_to(grad * b * a ** (b - 1), a.shape) if self.needs_grad[0] else None
-        grad_b = sum_to(grad * a**b * a.log(), b.shape) if self.needs_grad[1] else None
+        grad_a = grad_b = None
+        if self.needs_grad[0]:
+            exponent = where(b.data == 0, 1, b - 1)
+            grad_a = sum_to(grad * b * a**exponent, a.shape)
+        if self.needs_grad[1]:
+            grad_b = sum_to(grad * a**b * where(a.data == 0, 1, a).log(), b.shape)
         return grad_a, grad_b
 
 
@@ -745,6 +750,8 @@ def stack(tensors: Any, axis: int = 0) -> Tensor:
     if len(shapes) != 1:
         raise ValueError(f"stack: all tensors need the same shape, got {sorted(shapes)}")
     (shape,) = shapes
+    if not -(len(shape) + 1) <= axis <= len(shape):
+        raise ValueError(f"stack: axis {axis} is out of range for {len(shape) + 1} dimensions")
     position = axis % (len(shape) + 1)
     expanded = shape[:position] + (1,) + shape[position:]
     return Concat.apply(

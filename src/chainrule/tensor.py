@@ -286,6 +286,11 @@ class Tensor:
 
     def flatten(self, start_axis: int = 0) -> Tensor:
         """Merge the axes from ``start_axis`` on into one."""
+        if not -max(self.ndim, 1) <= start_axis < max(self.ndim, 1):
+            raise ValueError(
+                f"flatten: start_axis {start_axis} is out of range for a tensor of "
+                f"{self.ndim} dimensions"
+            )
         start = start_axis % max(self.ndim, 1)
         return self.reshape(*self.shape[:start], -1)
 
@@ -340,12 +345,14 @@ def _backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
             )
             if parent._ctx is None:
                 # A grad array may be shared (the upstream passed through, a view, a
-                # broadcast): a leaf keeps it only if nobody else can see it.
+                # broadcast, one array returned for several inputs): a leaf keeps it, and
+                # later adds into it in place, only if nobody else can see it.
                 owned = (
                     parent_grad is not grad
                     and parent_grad.base is None
                     and parent_grad.flags.writeable
                     and id(parent_grad) not in given_to_leaves
+                    and sum(g is parent_grad for g in input_grads) == 1
                 )
                 given_to_leaves.add(id(parent_grad))
                 _accumulate_leaf(parent, parent_grad, owned)
@@ -417,7 +424,9 @@ def _axes(axis: int | Sequence[int] | None, ndim: int) -> tuple[int, ...] | None
 
 # ---------------------------------------------------------------------- constructors
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Make a tensor from a scalar, nested list or ndarray (Python floats become float32).
+    """A new tensor holding a copy of ``data`` (Python floats become float32).
+
+    ``Tensor(array)`` wraps an ndarray without copying; ``tensor`` never shares memory.
 
     Example:
         >>> import chainrule as cr
@@ -426,7 +435,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
         >>> cr.tensor(0.5).dtype
         dtype('float32')
     """
-    return Tensor(_to_array(data, dtype), requires_grad=requires_grad)
+    return Tensor(np.array(_to_array(data, dtype)), requires_grad=requires_grad)
 
 
 def zeros(

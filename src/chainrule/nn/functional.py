@@ -23,6 +23,14 @@ def _tensor(x: Any, op: str) -> Tensor:
     raise TypeError(f"{op}: expected a Tensor or array, got {type(x).__name__}")
 
 
+def _target(target: Any, input: Tensor, op: str) -> Tensor:
+    """A loss target as a Tensor of the input's float dtype (int labels are not promoted)."""
+    target = _tensor(target, op)
+    if target.dtype != input.dtype and target.dtype.kind != "f":
+        return Tensor(target.data.astype(input.dtype))
+    return target
+
+
 def _reduce(losses: Tensor, reduction: str, op: str) -> Tensor:
     if reduction == "mean":
         return losses.mean()
@@ -91,7 +99,8 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
         >>> mse_loss(cr.tensor([1.0, 3.0]), cr.tensor([1.0, 1.0])).item()
         2.0
     """
-    input, target = _tensor(input, "mse_loss"), _tensor(target, "mse_loss")
+    input = _tensor(input, "mse_loss")
+    target = _target(target, input, "mse_loss")
     if input.shape != target.shape:
         raise ValueError(
             f"mse_loss: input of shape {input.shape} and target of shape {target.shape} differ"
@@ -144,7 +153,8 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
 
     Prefer ``binary_cross_entropy_with_logits``: it is exact where p saturates at 0 or 1.
     """
-    input, target = _tensor(input, "binary_cross_entropy"), _tensor(target, "binary_cross_entropy")
+    input = _tensor(input, "binary_cross_entropy")
+    target = _target(target, input, "binary_cross_entropy")
     if input.shape != target.shape:
         raise ValueError(
             f"binary_cross_entropy: input of shape {input.shape} and target of shape "
@@ -159,7 +169,8 @@ def binary_cross_entropy_with_logits(
 ) -> Tensor:
     """Binary cross-entropy of sigmoid(logits), as softplus(x) - x t: stable for any x."""
     op = "binary_cross_entropy_with_logits"
-    logits, target = _tensor(logits, op), _tensor(target, op)
+    logits = _tensor(logits, op)
+    target = _target(target, logits, op)
     if logits.shape != target.shape:
         raise ValueError(
             f"{op}: logits of shape {logits.shape} and target of shape {target.shape} differ"

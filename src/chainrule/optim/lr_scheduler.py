@@ -56,5 +56,6 @@ class CosineAnnealingLR(LRScheduler):
         self.eta_min = eta_min
 
     def get_lr(self) -> float:
-        cosine = (1 + math.cos(math.pi * min(self.last_epoch, self.T_max) / self.T_max)) / 2
+        # NOTE: as PyTorch, past T_max the cosine rises again rather than staying at eta_min.
+        cosine = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
         return self.eta_min + (self.base_lr - self.eta_min) * cosine

@@ -1,0 +1,135 @@
+"""``python -m bench``: training-step times of chainrule, PyTorch, lean NumPy and bare GEMMs.
+
+Contenders run interleaved in rounds, in a rotating order, with a pause between them
+(OpenBLAS worker threads spin for ~0.1 s after a call and would steal a core from the
+next contender). Each round gives one time per contender; the ratios are paired within a
+round, and the report gives their median and min-max. Results go to bench/results/ as
+JSON and a markdown table.
+
+    python -m bench [--rounds 15] [--workload mlp tiny]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import steps
+
+WORKLOADS = {
+    "mlp": {
+        "title": "MLP 784-256-256-10, batch 128, float32, SGD step",
+        "data": steps.mlp_data,
+        "contenders": {
+            "chainrule": steps.chainrule_mlp,
+            "pytorch": steps.torch_mlp,
+            "numpy": steps.numpy_mlp,
+            "gemm_floor": steps.gemm_floor_mlp,
+        },
+        "steps_per_block": 50,
+    },
+    "tiny": {
+        "title": "2-3-1 sigmoid net, batch 1, float32, SGD step",
+        "data": steps.tiny_data,
+        "contenders": {
+            "chainrule": steps.chainrule_tiny,
+            "pytorch": steps.torch_tiny,
+            "numpy": steps.numpy_tiny,
+        },
+        "steps_per_block": 2000,
+    },
+}
+PAUSE_SECONDS = 0.15
+
+
+def time_block(step: steps.Step, count: int) -> float:
+    """Mean seconds per call over ``count`` back-to-back calls."""
+    start = time.perf_counter()
+    for _ in range(count):
+        step()
+    return (time.perf_counter() - start) / count
+
+
+def run_workload(name: str, rounds: int) -> dict:
+    spec = WORKLOADS[name]
+    data = spec["data"]()
+    makers = spec["contenders"]
+    contenders = {who: make(data) for who, make in makers.items()}
+    for step in contenders.values():  # warm up: first calls allocate and import
+        time_block(step, max(1, spec["steps_per_block"] // 5))
+    times: dict[str, list[float]] = {who: [] for who in contenders}
+    names = list(contenders)
+    for round_ in range(rounds):
+        order = names[round_ % len(names) :] + names[: round_ % len(names)]
+        for who in order:
+            time.sleep(PAUSE_SECONDS)
+            times[who].append(time_block(contenders[who], spec["steps_per_block"]))
+    ratios = {
+        f"chainrule/{other}": [c / o for c, o in zip(times["chainrule"], times[other])]
+        for other in names
+        if other != "chainrule"
+    }
+    return {
+        "title": spec["title"],
+        "median_ms": {who: 1e3 * statistics.median(t) for who, t in times.items()},
+        "ratios": {
+            key: {"median": statistics.median(r), "min": min(r), "max": max(r)}
+            for key, r in ratios.items()
+        },
+        "times_s": times,
+    }
+
+
+def markdown(results: dict) -> str:
+    lines = []
+    for result in results["workloads"].values():
+        lines.append(f"### {result['title']}\n")
+        lines.append("| contender | median ms/step |")
+        lines.append("|---|---|")
+        for who, ms in result["median_ms"].items():
+            lines.append(f"| {who} | {ms:.4f} |")
+        lines.append("")
+        lines.append("| ratio | median | min | max |")
+        lines.append("|---|---|---|---|")
+        for key, r in result["ratios"].items():
+            lines.append(f"| {key} | {r['median']:.3f} | {r['min']:.3f} | {r['max']:.3f} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="chainrule training-step benchmarks")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--workload", nargs="+", choices=list(WORKLOADS), default=list(WORKLOADS))
+    parser.add_argument("--out", default="bench/results")
+    args = parser.parse_args()
+
+    import torch
+
+    torch.set_num_threads(2)  # this machine's cores; PyTorch and OpenBLAS get the same
+    results = {
+        "machine": {
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "torch": torch.__version__,
+            "processor": platform.processor(),
+        },
+        "rounds": args.rounds,
+        "workloads": {name: run_workload(name, args.rounds) for name in args.workload},
+    }
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "steps.json").write_text(json.dumps(results, indent=2) + "\n")
+    table = markdown(results)
+    (out / "steps.md").write_text(table + "\n")
+    print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,210 @@
+"""One training step of each workload, written four ways: chainrule, PyTorch, lean NumPy, GEMMs.
+
+Every contender is a zero-argument callable doing one full step (forward, backward, update)
+on the same data and initial weights, so their times compare the frameworks, not the maths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+Step = Callable[[], None]
+
+
+def mlp_data(batch: int = 128, dtype=np.float32) -> dict[str, np.ndarray]:
+    """Inputs, labels and PyTorch-style initial weights for 784-256-256-10."""
+    rng = np.random.default_rng(0)
+    sizes = [784, 256, 256, 10]
+    data = {"x": rng.random((batch, 784)).astype(dtype), "y": rng.integers(0, 10, batch)}
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        bound = 1 / np.sqrt(n_in)
+        data[f"w{i}"] = rng.uniform(-bound, bound, (n_out, n_in)).astype(dtype)
+        data[f"b{i}"] = rng.uniform(-bound, bound, n_out).astype(dtype)
+    return data
+
+
+def tiny_data(dtype=np.float32) -> dict[str, np.ndarray]:
+    """The seeds' 2-3-1 sigmoid network at batch 1: inputs 2 and 9, target 0.92."""
+    return {
+        "x": np.array([[2.0, 9.0]], dtype=dtype),
+        "y": np.array([[0.92]], dtype=dtype),
+        "w0": np.array([[0.15, 0.23], [0.5, 0.8], [0.05, -0.05]], dtype=dtype),
+        "b0": np.full(3, 0.5, dtype=dtype),
+        "w1": np.array([[0.9, -0.5, 0.08]], dtype=dtype),
+        "b1": np.array([0.2], dtype=dtype),
+    }
+
+
+# ---------------------------------------------------------------------- chainrule
+def chainrule_mlp(data: dict[str, np.ndarray], lr: float = 0.01) -> Step:
+    import chainrule as cr
+    import chainrule.nn as nn
+    import chainrule.nn.functional as F
+    import chainrule.optim as optim
+
+    model = nn.Sequential(
+        nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10)
+    )
+    _load(model, data, layers=(0, 2, 4))
+    opt = optim.SGD(model.parameters(), lr=lr)
+    x, y = cr.Tensor(data["x"]), data["y"]
+
+    def step() -> None:
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def chainrule_tiny(data: dict[str, np.ndarray], lr: float = 0.5) -> Step:
+    import chainrule as cr
+    import chainrule.nn as nn
+    import chainrule.nn.functional as F
+    import chainrule.optim as optim
+
+    model = nn.Sequential(nn.Linear(2, 3), nn.Sigmoid(), nn.Linear(3, 1), nn.Sigmoid())
+    _load(model, data, layers=(0, 2))
+    opt = optim.SGD(model.parameters(), lr=lr)
+    x, y = cr.Tensor(data["x"]), cr.Tensor(data["y"])
+
+    def step() -> None:
+        opt.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def _load(model, data: dict[str, np.ndarray], layers: tuple[int, ...]) -> None:
+    for i, layer in enumerate(layers):
+        model[layer].weight.data[...] = data[f"w{i}"]
+        model[layer].bias.data[...] = data[f"b{i}"]
+
+
+# ---------------------------------------------------------------------- PyTorch
+def torch_mlp(data: dict[str, np.ndarray], lr: float = 0.01) -> Step:
+    import torch
+
+    model = torch.nn.Sequential(
+        torch.nn.Linear(784, 256),
+        torch.nn.ReLU(),
+        torch.nn.Linear(256, 256),
+        torch.nn.ReLU(),
+        torch.nn.Linear(256, 10),
+    )
+    _torch_load(model, data, layers=(0, 2, 4))
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    x, y = torch.from_numpy(data["x"]), torch.from_numpy(data["y"])
+
+    def step() -> None:
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def torch_tiny(data: dict[str, np.ndarray], lr: float = 0.5) -> Step:
+    import torch
+
+    model = torch.nn.Sequential(
+        torch.nn.Linear(2, 3), torch.nn.Sigmoid(), torch.nn.Linear(3, 1), torch.nn.Sigmoid()
+    )
+    _torch_load(model, data, layers=(0, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    x, y = torch.from_numpy(data["x"]), torch.from_numpy(data["y"])
+
+    def step() -> None:
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def _torch_load(model, data: dict[str, np.ndarray], layers: tuple[int, ...]) -> None:
+    import torch
+
+    with torch.no_grad():
+        for i, layer in enumerate(layers):
+            model[layer].weight.copy_(torch.from_numpy(data[f"w{i}"]))
+            model[layer].bias.copy_(torch.from_numpy(data[f"b{i}"]))
+
+
+# ---------------------------------------------------------------------- lean NumPy
+def numpy_mlp(data: dict[str, np.ndarray], lr: float = 0.01) -> Step:
+    """The step written by hand: no graph, no objects, just the arrays."""
+    w = [data[f"w{i}"].copy() for i in range(3)]
+    b = [data[f"b{i}"].copy() for i in range(3)]
+    x, y = data["x"], data["y"]
+    rows = np.arange(len(y))
+
+    def step() -> None:
+        h1 = x @ w[0].T + b[0]
+        a1 = np.maximum(h1, 0)
+        h2 = a1 @ w[1].T + b[1]
+        a2 = np.maximum(h2, 0)
+        logits = a2 @ w[2].T + b[2]
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        probs = np.exp(shifted)
+        probs /= probs.sum(axis=1, keepdims=True)
+        probs[rows, y] -= 1
+        g3 = probs / len(y)
+        g2 = (g3 @ w[2]) * (h2 > 0)
+        g1 = (g2 @ w[1]) * (h1 > 0)
+        for param, grad in (
+            (w[2], g3.T @ a2),
+            (b[2], g3.sum(0)),
+            (w[1], g2.T @ a1),
+            (b[1], g2.sum(0)),
+            (w[0], g1.T @ x),
+            (b[0], g1.sum(0)),
+        ):
+            param -= lr * grad
+
+    return step
+
+
+def numpy_tiny(data: dict[str, np.ndarray], lr: float = 0.5) -> Step:
+    w0, b0, w1, b1 = (data[k].copy() for k in ("w0", "b0", "w1", "b1"))
+    x, y = data["x"], data["y"]
+
+    def step() -> None:
+        h = 1 / (1 + np.exp(-(x @ w0.T + b0)))
+        o = 1 / (1 + np.exp(-(h @ w1.T + b1)))
+        g_out = 2 * (o - y) * o * (1 - o) / o.size  # d mean((o - y)^2) / dz
+        g_hidden = (g_out @ w1) * h * (1 - h)
+        for param, grad in (
+            (w1, g_out.T @ h),
+            (b1, g_out.sum(0)),
+            (w0, g_hidden.T @ x),
+            (b0, g_hidden.sum(0)),
+        ):
+            param -= lr * grad
+
+    return step
+
+
+def gemm_floor_mlp(data: dict[str, np.ndarray]) -> Step:
+    """Only the eight matrix products of the MLP step: the floor any framework sits on."""
+    w = [data[f"w{i}"] for i in range(3)]
+    x = data["x"]
+    a1 = np.maximum(x @ w[0].T, 0)
+    a2 = np.maximum(a1 @ w[1].T, 0)
+    g3 = np.ones((len(x), 10), dtype=x.dtype)
+    g2 = np.ones((len(x), 256), dtype=x.dtype)
+    g1 = np.ones((len(x), 256), dtype=x.dtype)
+
+    def step() -> None:
+        x @ w[0].T, a1 @ w[1].T, a2 @ w[2].T  # forward
+        g3 @ w[2], g2 @ w[1]  # input grads (the first layer's is not needed)
+        g3.T @ a2, g2.T @ a1, g1.T @ x  # weight grads
+
+    return step
