@@ -13,12 +13,17 @@ from .tensor import Tensor
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-_state = threading.local()
+
+class _GradMode(threading.local):
+    enabled = True  # the class attribute is every thread's starting value
+
+
+_state = _GradMode()
 
 
 def grad_enabled() -> bool:
     """Whether operations are currently recorded on the graph."""
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
 @contextmanager
@@ -105,28 +110,35 @@ class Function:
 
     def _release(self) -> None:
         """Drop the inputs and saved arrays once backward has used them."""
-        if hasattr(self, "__dict__"):
+        if type(self).__dictoffset__:  # a user subclass keeps its state in __dict__
             self.__dict__.clear()
         self.inputs = None
         self.saved = ()
 
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:
-        """Build the node and call it: ``Mul.apply(a, b)`` is ``Mul()(a, b)``."""
-        return cls()(*inputs, **params)
+        """Build the node and run it: ``Mul.apply(a, b)`` is ``Mul()(a, b)``."""
+        return cls()._run(inputs, params)
 
     def __call__(self, *inputs: Any, **params: Any) -> Tensor:
-        tensors = _as_tensors(inputs)
-        out = Tensor(self.forward(*[t.data for t in tensors], **params))
-        if grad_enabled():
-            needs_grad = tuple(t.requires_grad for t in tensors)
+        if hasattr(self, "inputs"):
+            raise RuntimeError(
+                f"{type(self).__name__}: this instance is already a node of a graph; "
+                "create a new instance for every call"
+            )
+        return self._run(inputs, params)
+
+    def _run(self, inputs: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
+        # NOTE: the hot path of the whole library; every line here is paid once per op.
+        for x in inputs:
+            if not isinstance(x, Tensor):
+                inputs = _as_tensors(inputs)
+                break
+        out = Tensor(self.forward(*[t.data for t in inputs], **params))
+        if _state.enabled:
+            needs_grad = tuple([t.requires_grad for t in inputs])
             if True in needs_grad:
-                if hasattr(self, "inputs"):
-                    raise RuntimeError(
-                        f"{type(self).__name__}: this instance is already a node of a graph; "
-                        "create a new instance for every call"
-                    )
-                self.inputs = tensors
+                self.inputs = inputs
                 self.needs_grad = needs_grad
                 out.requires_grad = True
                 out._ctx = self
@@ -135,8 +147,6 @@ class Function:
 
 def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
     """Wrap non-Tensor inputs; Python scalars take the dtype of the tensors beside them."""
-    if all(isinstance(x, Tensor) for x in inputs):
-        return inputs
     dtype = next((x.data.dtype for x in inputs if isinstance(x, Tensor)), None)
     return tuple(x if isinstance(x, Tensor) else _constant(x, dtype) for x in inputs)
 

@@ -28,11 +28,8 @@ def sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
     return Sum.apply(x, axis=axes, keepdims=True).reshape(shape)
 
 
-def _check_broadcast(op: str, a: np.ndarray, b: np.ndarray) -> None:
-    try:
-        np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ValueError(f"{op}: shapes {a.shape} and {b.shape} do not broadcast") from None
+def _broadcast_error(op: str, a: np.ndarray, b: np.ndarray) -> ValueError:
+    return ValueError(f"{op}: shapes {a.shape} and {b.shape} do not broadcast")
 
 
 # ---------------------------------------------------------------------- elementwise
@@ -42,10 +39,11 @@ class Add(Function):
     __slots__ = ()
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        if a.shape != b.shape:
-            _check_broadcast("add", a, b)
         self.saved = (a.shape, b.shape)
-        return a + b
+        try:
+            return a + b
+        except ValueError:
+            raise _broadcast_error("add", a, b) from None
 
     def backward(self, grad: np.ndarray) -> Grads:
         shape_a, shape_b = self.saved
@@ -64,10 +62,11 @@ class Sub(Function):
     __slots__ = ()
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        if a.shape != b.shape:
-            _check_broadcast("sub", a, b)
         self.saved = (a.shape, b.shape)
-        return a - b
+        try:
+            return a - b
+        except ValueError:
+            raise _broadcast_error("sub", a, b) from None
 
     def backward(self, grad: np.ndarray) -> Grads:
         shape_a, shape_b = self.saved
@@ -86,10 +85,11 @@ class Mul(Function):
     __slots__ = ()
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        if a.shape != b.shape:
-            _check_broadcast("mul", a, b)
         self.saved = (a, b)
-        return a * b
+        try:
+            return a * b
+        except ValueError:
+            raise _broadcast_error("mul", a, b) from None
 
     def backward(self, grad: np.ndarray) -> Grads:
         a, b = self.saved
@@ -108,10 +108,11 @@ class Div(Function):
     __slots__ = ()
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        if a.shape != b.shape:
-            _check_broadcast("div", a, b)
         self.saved = (a, b)
-        return a / b
+        try:
+            return a / b
+        except ValueError:
+            raise _broadcast_error("div", a, b) from None
 
     def backward(self, grad: np.ndarray) -> Grads:
         a, b = self.saved
@@ -133,9 +134,10 @@ class Pow(Function):
     __slots__ = ()
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        if a.shape != b.shape:
-            _check_broadcast("pow", a, b)
-        out = a**b
+        try:
+            out = a**b
+        except ValueError:
+            raise _broadcast_error("pow", a, b) from None
         self.saved = (a, b, out)
         return out
 
@@ -269,9 +271,12 @@ class Sigmoid(Function):
     __slots__ = ()
 
     def forward(self, a: np.ndarray) -> np.ndarray:
-        # NOTE: exp(-|a|) never overflows; s = 1/(1+e) for a >= 0 and e/(1+e) for a < 0.
-        e = np.exp(-np.abs(a))
-        out = np.where(a >= 0, 1, e) / (1 + e)
+        # NOTE: s = exp(-softplus(-a)); logaddexp(0, -a) never overflows, and one buffer
+        # serves all four passes.
+        out = np.negative(a, out=np.empty_like(a))  # out= keeps 0-d results arrays
+        np.logaddexp(0, out, out=out)
+        np.negative(out, out=out)
+        np.exp(out, out=out)
         self.saved = (out,)
         return out
 
@@ -376,11 +381,37 @@ class Sum(Function):
 
     def backward(self, grad: np.ndarray) -> Grads:
         shape, kept = self.saved
-        return (np.broadcast_to(grad.reshape(kept), shape),)  # dL/da_i = dL/dy
+        grad_a = np.empty(shape, dtype=grad.dtype)
+        grad_a[...] = grad.reshape(kept)  # dL/da_i = dL/dy, copied to every summed position
+        return (grad_a,)
 
     def backward_graph(self, grad: Tensor) -> TensorGrads:
         shape, kept = self.saved
         return (grad.reshape(kept).broadcast_to(shape),)
+
+
+class Mean(Function):
+    """mean of a over axis (one node rather than a sum and a division)"""
+
+    __slots__ = ()
+
+    def forward(
+        self, a: np.ndarray, axis: tuple[int, ...] | None = None, keepdims: bool = False
+    ) -> np.ndarray:
+        kept = _kept_shape(a.shape, axis)
+        count = a.size // max(int(np.prod(kept)), 1) if a.size else 1
+        self.saved = (a.shape, kept, count)
+        return np.asarray(a.sum(axis=axis, keepdims=keepdims) / count)  # ndarray.mean is slower
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        shape, kept, count = self.saved
+        grad_a = np.empty(shape, dtype=grad.dtype)
+        grad_a[...] = grad.reshape(kept) / count  # dL/da_i = dL/dy / count
+        return (grad_a,)
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        shape, kept, count = self.saved
+        return ((grad.reshape(kept) / count).broadcast_to(shape),)
 
 
 class Max(Function):
@@ -623,17 +654,20 @@ class Linear(Function):
             )
         if b is not None and b.shape != (w.shape[0],):
             raise ValueError(f"linear: bias of shape {b.shape}, expected ({w.shape[0]},)")
-        x2 = x.reshape(-1, x.shape[-1])
+        x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
         out = x2 @ w.T
         if b is not None:
             out += b
         self.saved = (x2, w, x.shape)
-        return out.reshape(*x.shape[:-1], w.shape[0])
+        return out if x.ndim == 2 else out.reshape(*x.shape[:-1], w.shape[0])
 
     def backward(self, grad: np.ndarray) -> Grads:
         x2, w, x_shape = self.saved
-        grad2 = grad.reshape(-1, w.shape[0])
-        grad_x = (grad2 @ w).reshape(x_shape) if self.needs_grad[0] else None  # dL/dx = g @ w
+        grad2 = grad if grad.ndim == 2 else grad.reshape(-1, w.shape[0])
+        grad_x = None
+        if self.needs_grad[0]:
+            grad_x = grad2 @ w  # dL/dx = g @ w
+            grad_x = grad_x if len(x_shape) == 2 else grad_x.reshape(x_shape)
         grad_w = grad2.T @ x2 if self.needs_grad[1] else None  # dL/dw = g^T @ x
         if len(self.needs_grad) == 2:
             return grad_x, grad_w
@@ -720,6 +754,37 @@ class SoftmaxCrossEntropy(Function):
     def backward_graph(self, grad: Tensor) -> TensorGrads:
         probs = LogSoftmax.apply(self.inputs[0], axis=1).exp()
         return ((probs - self._one_hot(probs.data)) * self._row_scale(grad),)
+
+
+class SquaredError(Function):
+    """(a - b)^2 per element, reduced by mean, sum or none"""
+
+    __slots__ = ()
+
+    def forward(self, a: np.ndarray, b: np.ndarray, reduction: str = "mean") -> np.ndarray:
+        diff = a - b
+        self.saved = (diff, reduction)
+        squared = diff * diff
+        if reduction == "none":
+            return squared
+        total = squared.sum()
+        return np.asarray(total / diff.size if reduction == "mean" else total)
+
+    def backward(self, grad: np.ndarray) -> Grads:
+        diff, reduction = self.saved
+        scale = 2 / diff.size if reduction == "mean" else 2
+        grad_a = diff * (grad * scale)  # dL/da = 2 (a - b) dL/dy, / n for the mean
+        return (
+            grad_a if self.needs_grad[0] else None,
+            -grad_a if self.needs_grad[1] else None,  # dL/db = -dL/da
+        )
+
+    def backward_graph(self, grad: Tensor) -> TensorGrads:
+        a, b = self.inputs
+        _, reduction = self.saved
+        scale = 2 / a.size if reduction == "mean" else 2
+        grad_a = (a - b) * (grad * scale)
+        return grad_a, -grad_a
 
 
 # ---------------------------------------------------------------------- functions

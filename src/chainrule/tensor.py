@@ -234,9 +234,7 @@ class Tensor:
         return ops.Sum.apply(self, axis=_axes(axis, self.ndim), keepdims=keepdims)
 
     def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        axes = _axes(axis, self.ndim)
-        count = self.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
-        return ops.Sum.apply(self, axis=axes, keepdims=keepdims) / count
+        return ops.Mean.apply(self, axis=_axes(axis, self.ndim), keepdims=keepdims)
 
     def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         return ops.Max.apply(self, axis=_axes(axis, self.ndim), keepdims=keepdims)
@@ -299,30 +297,30 @@ class Tensor:
 
 
 # ---------------------------------------------------------------------- the graph walk
-def _toposort(root: Tensor) -> list[Tensor]:
-    """Every non-leaf ancestor of ``root`` that needs a grad, inputs before outputs."""
-    order: list[Tensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+def _dependencies(root: Tensor) -> dict[int, int]:
+    """For every non-leaf ancestor of ``root`` needing a grad: how many edges lead out of it.
+
+    A node's backward may run once that many gradients have arrived (Kahn's algorithm), so
+    each backward runs exactly once, after all its consumers.
+    """
+    counts = {id(root): 0}
+    stack = [root]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        ctx = node._ctx
+        ctx = stack.pop()._ctx
         if ctx.inputs is None:
             raise RuntimeError(
                 f"backward: the graph through {type(ctx).__name__} was already freed by an "
                 "earlier backward; pass retain_graph=True to that call to go through it twice"
             )
         for parent, needs in zip(ctx.inputs, ctx.needs_grad):
-            if needs and parent._ctx is not None and id(parent) not in visited:
-                stack.append((parent, False))
-    return order
+            if needs and parent._ctx is not None:
+                key = id(parent)
+                if key in counts:
+                    counts[key] += 1
+                else:
+                    counts[key] = 1
+                    stack.append(parent)
+    return counts
 
 
 def _backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
@@ -330,16 +328,21 @@ def _backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
     if root._ctx is None:  # a leaf: d(root)/d(root) = 1
         _accumulate_leaf(root, seed, owned=True)
         return
+    pending = _dependencies(root)
     grads: dict[int, np.ndarray] = {id(root): seed}
     given_to_leaves: set[int] = set()
-    for node in reversed(_toposort(root)):
+    ready = [root]
+    while ready:
+        node = ready.pop()
         grad = grads.pop(id(node))
         ctx = node._ctx
-        input_grads = _as_tuple(ctx.backward(grad))
+        input_grads = ctx.backward(grad)
+        if type(input_grads) is not tuple:
+            input_grads = (input_grads,)
         for parent, needs, parent_grad in zip(ctx.inputs, ctx.needs_grad, input_grads):
             if not needs or parent_grad is None:
                 continue
-            assert parent_grad.shape == parent.shape, (
+            assert parent_grad.shape == parent.data.shape, (
                 f"{type(ctx).__name__}.backward returned a grad of shape {parent_grad.shape} "
                 f"for an input of shape {parent.shape}"
             )
@@ -352,16 +355,25 @@ def _backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
                     and parent_grad.base is None
                     and parent_grad.flags.writeable
                     and id(parent_grad) not in given_to_leaves
-                    and sum(g is parent_grad for g in input_grads) == 1
+                    and (len(input_grads) == 1 or _appears_once(parent_grad, input_grads))
                 )
                 given_to_leaves.add(id(parent_grad))
                 _accumulate_leaf(parent, parent_grad, owned)
-            elif id(parent) in grads:
-                grads[id(parent)] = grads[id(parent)] + parent_grad
+                continue
+            key = id(parent)
+            if key in grads:
+                grads[key] = grads[key] + parent_grad
             else:
-                grads[id(parent)] = parent_grad
+                grads[key] = parent_grad
+            pending[key] -= 1
+            if pending[key] == 0:
+                ready.append(parent)
         if not retain_graph:
             ctx._release()
+
+
+def _appears_once(array: np.ndarray, arrays: tuple[Any, ...]) -> bool:
+    return sum(a is array for a in arrays) == 1
 
 
 def _accumulate_leaf(leaf: Tensor, grad: np.ndarray, owned: bool) -> None:
@@ -378,8 +390,11 @@ def _backward_graph(root: Tensor, seed: Tensor, retain_graph: bool) -> None:
     if root._ctx is None:
         root.grad = seed if root.grad is None else root.grad + seed
         return
+    pending = _dependencies(root)
     grads: dict[int, Tensor] = {id(root): seed}
-    for node in reversed(_toposort(root)):
+    ready = [root]
+    while ready:
+        node = ready.pop()
         grad = grads.pop(id(node))
         ctx = node._ctx
         input_grads = _as_tuple(ctx.backward_graph(grad))
@@ -388,10 +403,12 @@ def _backward_graph(root: Tensor, seed: Tensor, retain_graph: bool) -> None:
                 continue
             if parent._ctx is None:
                 parent.grad = parent_grad if parent.grad is None else parent.grad + parent_grad
-            elif id(parent) in grads:
-                grads[id(parent)] = grads[id(parent)] + parent_grad
-            else:
-                grads[id(parent)] = parent_grad
+                continue
+            key = id(parent)
+            grads[key] = grads[key] + parent_grad if key in grads else parent_grad
+            pending[key] -= 1
+            if pending[key] == 0:
+                ready.append(parent)
         if not retain_graph:
             ctx._release()
 

@@ -9,8 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import ops
+from .. import conv, ops
 from ..tensor import Tensor
+from . import init
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -105,8 +106,10 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
         raise ValueError(
             f"mse_loss: input of shape {input.shape} and target of shape {target.shape} differ"
         )
-    diff = input - target
-    return _reduce(diff * diff, reduction, "mse_loss")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"mse_loss: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    # NOTE: one fused node, not three (sub, mul, mean): a tiny net's step is mostly overhead.
+    return ops.SquaredError.apply(input, target, reduction=reduction)
 
 
 def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
@@ -176,3 +179,169 @@ def binary_cross_entropy_with_logits(
             f"{op}: logits of shape {logits.shape} and target of shape {target.shape} differ"
         )
     return _reduce(softplus(logits) - logits * target, reduction, op)
+
+
+# ---------------------------------------------------------------------- convolution and pooling
+def _pair(value: Any, op: str, name: str, minimum: int) -> tuple[int, int]:
+    """An int or a pair of ints, each at least ``minimum``, as a pair."""
+    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    valid = len(pair) == 2 and all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= minimum for v in pair
+    )
+    if not valid:
+        raise ValueError(
+            f"{op}: {name} must be an int >= {minimum} or a pair of them, got {value!r}"
+        )
+    return int(pair[0]), int(pair[1])
+
+
+def conv2d(
+    x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0
+) -> Tensor:
+    """2-D cross-correlation, as ``torch.nn.functional.conv2d`` (no groups or dilation).
+
+    Args:
+        x: input (N, C_in, H, W).
+        weight: filters (C_out, C_in, kH, kW).
+        bias: optional (C_out,).
+        stride: step of the window, an int or (sH, sW).
+        padding: zeros added on both sides of H and W, an int or (pH, pW).
+
+    Shape:
+        (N, C_in, H, W) -> (N, C_out, (H + 2pH - kH) // sH + 1, (W + 2pW - kW) // sW + 1)
+
+    Example:
+        >>> import chainrule as cr
+        >>> conv2d(cr.ones((1, 1, 3, 3)), cr.ones((2, 1, 2, 2)), padding=1).shape
+        (1, 2, 4, 4)
+    """
+    x, weight = _tensor(x, "conv2d"), _tensor(weight, "conv2d")
+    stride = _pair(stride, "conv2d", "stride", 1)
+    padding = _pair(padding, "conv2d", "padding", 0)
+    if bias is None:
+        return conv.Conv2d.apply(x, weight, stride=stride, padding=padding)
+    return conv.Conv2d.apply(x, weight, bias, stride=stride, padding=padding)
+
+
+def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """Maximum over each kH x kW window; the gradient goes to the first maximum (as PyTorch).
+
+    ``stride`` defaults to ``kernel_size``; ``padding`` (at most half the kernel) is -inf.
+
+    Example:
+        >>> import chainrule as cr
+        >>> max_pool2d(cr.tensor([[[[1.0, 2.0], [4.0, 3.0]]]]), 2)
+        tensor([[[[4.]]]])
+    """
+    kernel = _pair(kernel_size, "max_pool2d", "kernel_size", 1)
+    stride = kernel if stride is None else _pair(stride, "max_pool2d", "stride", 1)
+    padding = _pair(padding, "max_pool2d", "padding", 0)
+    x = _tensor(x, "max_pool2d")
+    return conv.MaxPool2d.apply(x, kernel_size=kernel, stride=stride, padding=padding)
+
+
+def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """Mean over each kH x kW window; zero padding counts in the mean (PyTorch's default).
+
+    Example:
+        >>> import chainrule as cr
+        >>> avg_pool2d(cr.tensor([[[[1.0, 2.0], [4.0, 3.0]]]]), 2)
+        tensor([[[[2.5]]]])
+    """
+    kernel = _pair(kernel_size, "avg_pool2d", "kernel_size", 1)
+    stride = kernel if stride is None else _pair(stride, "avg_pool2d", "stride", 1)
+    padding = _pair(padding, "avg_pool2d", "padding", 0)
+    x = _tensor(x, "avg_pool2d")
+    return conv.AvgPool2d.apply(x, kernel_size=kernel, stride=stride, padding=padding)
+
+
+# ---------------------------------------------------------------------- normalisation
+def batch_norm(
+    x: Tensor,
+    running_mean: Any,
+    running_var: Any,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel (axis 1) of (N, C) or (N, C, ...) input, then scale and shift.
+
+    In training the batch's mean and biased variance normalise, and the running statistics
+    (arrays or Tensors, or None) are updated in place:
+    ``running = (1 - momentum) * running + momentum * batch``, with the unbiased variance,
+    as PyTorch. In evaluation the running statistics normalise.
+
+    Example:
+        >>> import chainrule as cr
+        >>> batch_norm(cr.tensor([[1.0], [3.0]]), None, None, training=True)
+        tensor([[-1.],
+               [ 1.]])
+    """
+    x = _tensor(x, "batch_norm")
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: input must be (N, C) or (N, C, ...), got shape {x.shape}")
+    channels = x.shape[1]
+    arrays = {}
+    for name, value in [
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ]:
+        array = value.data if isinstance(value, Tensor) else value
+        if array is not None and np.shape(array) != (channels,):
+            raise ValueError(
+                f"batch_norm: {name} of shape {np.shape(array)} does not match the "
+                f"{channels} channels of input {x.shape}"
+            )
+        arrays[name] = array
+    if not training and (running_mean is None or running_var is None):
+        raise ValueError(
+            "batch_norm: evaluation (training=False) needs running_mean and running_var"
+        )
+    if training and x.size == channels:
+        raise ValueError(
+            f"batch_norm: expected more than 1 value per channel when training, got input {x.shape}"
+        )
+    if weight is None:
+        weight = Tensor(np.ones(channels, dtype=x.dtype))
+    if bias is None:
+        bias = Tensor(np.zeros(channels, dtype=x.dtype))
+    return conv.BatchNorm.apply(
+        x,
+        weight,
+        bias,
+        running_mean=arrays["running_mean"],
+        running_var=arrays["running_var"],
+        training=training,
+        momentum=momentum,
+        eps=eps,
+    )
+
+
+def dropout(
+    x: Tensor, p: float = 0.5, training: bool = True, rng: np.random.Generator | None = None
+) -> Tensor:
+    """Zero each element with probability ``p`` and scale the rest by 1 / (1 - p) in training;
+    the identity in evaluation.
+
+    ``rng`` defaults to the generator ``nn.init.manual_seed`` seeds, so seeded runs repeat.
+
+    Example:
+        >>> import chainrule as cr
+        >>> import numpy as np
+        >>> dropout(cr.ones((1, 4)), 0.5, rng=np.random.default_rng(0))
+        tensor([[0., 2., 0., 0.]])
+    """
+    x = _tensor(x, "dropout")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: p must lie in [0, 1], got {p!r}")
+    if not training or p == 0.0:
+        return x
+    generator = rng if rng is not None else init._rng
+    dtype = x.dtype if x.dtype.kind == "f" else np.float64
+    keep = generator.random(x.shape, dtype=np.float32 if dtype == np.float32 else np.float64) >= p
+    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+    return x * Tensor(np.multiply(keep, scale, dtype=x.dtype))

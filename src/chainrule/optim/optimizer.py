@@ -31,7 +31,7 @@ class Optimizer:
             raise ValueError(f"{name}: got an empty parameter list")
         self.defaults = defaults
         self.lr: float = defaults["lr"]
-        self.state: dict[int, dict[str, Any]] = {}
+        self.state: dict[int, dict[str, Any]] = {id(p): {} for p in self.params}
 
     def zero_grad(self) -> None:
         """Forget the gradients (set to None, so the next backward writes fresh ones)."""
@@ -41,9 +41,8 @@ class Optimizer:
     def step(self) -> None:
         """Apply one update to every parameter that has a gradient."""
         for p in self.params:
-            if p.grad is None:
-                continue
-            self._update(p.data, p.grad.data, self.state.setdefault(id(p), {}))
+            if p.grad is not None:
+                self._update(p.data, p.grad.data, self.state[id(p)])
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         raise NotImplementedError
@@ -78,7 +77,8 @@ class Optimizer:
                     )
         self.lr = float(state_dict["lr"])
         self.defaults.update(state_dict.get("defaults", {}))
-        self.state = {
+        self.state = {id(p): {} for p in self.params}
+        self.state |= {
             id(self.params[int(i)]): {
                 k: (
                     np.array(v, dtype=self.params[int(i)].dtype) if isinstance(v, np.ndarray) else v

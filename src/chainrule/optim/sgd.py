@@ -47,6 +47,9 @@ class SGD(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         momentum, weight_decay = self.defaults["momentum"], self.defaults["weight_decay"]
+        if not momentum and not weight_decay:
+            param -= self.lr * grad  # plain SGD: the whole update
+            return
         if weight_decay:
             grad = grad + weight_decay * param
         if momentum:
