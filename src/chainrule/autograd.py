@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 
 class _GradMode(threading.local):
-    enabled = True  # the class attribute is every thread's starting value
+    enabled = True  # class attributes are every thread's starting values
+    detect_anomaly = False
 
 
 _state = _GradMode()
@@ -53,6 +54,40 @@ def no_grad() -> Any:
 def enable_grad() -> Any:
     """Context manager that records the graph again inside a ``no_grad`` block."""
     return _set_grad_enabled(True)
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Context manager that names the first op whose forward or backward makes NaN or Inf.
+
+    Every op's output and every gradient is checked while it is active, so it costs time:
+    use it to find where a loss went non-finite, not for training.
+
+    Example:
+        >>> import chainrule as cr
+        >>> x = cr.tensor([0.0, 1.0], requires_grad=True)
+        >>> with cr.detect_anomaly():
+        ...     x.log()
+        Traceback (most recent call last):
+        ...
+        FloatingPointError: Log: forward produced non-finite values (1 NaN/Inf of 2); ...
+    """
+    previous = _state.detect_anomaly
+    _state.detect_anomaly = True
+    try:
+        yield
+    finally:
+        _state.detect_anomaly = previous
+
+
+def check_finite(array: np.ndarray, op: str, where: str) -> None:
+    """Raise ``FloatingPointError`` naming ``op`` if ``array`` holds NaN or Inf."""
+    if array.dtype.kind in "fc" and not np.isfinite(array).all():
+        bad = int(array.size - np.isfinite(array).sum())
+        raise FloatingPointError(
+            f"{op}: {where} produced non-finite values ({bad} NaN/Inf of {array.size}); "
+            "a lower learning rate, or inputs in the op's domain, usually fix this"
+        )
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -135,6 +170,9 @@ class Function:
                 inputs = _as_tensors(inputs)
                 break
         out = Tensor(self.forward(*[t.data for t in inputs], **params))
+        if _state.detect_anomaly:
+            with np.errstate(all="ignore"):
+                check_finite(out.data, type(self).__name__, "forward")
         if _state.enabled:
             needs_grad = tuple([t.requires_grad for t in inputs])
             if True in needs_grad:

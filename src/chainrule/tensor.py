@@ -339,6 +339,10 @@ def _backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
         input_grads = ctx.backward(grad)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
+        if anomaly_state.detect_anomaly:
+            for parent_grad in input_grads:
+                if parent_grad is not None:
+                    check_finite(parent_grad, type(ctx).__name__, "backward")
         for parent, needs, parent_grad in zip(ctx.inputs, ctx.needs_grad, input_grads):
             if not needs or parent_grad is None:
                 continue
@@ -478,4 +482,5 @@ def randn(
 
 
 from . import ops  # noqa: E402  (ops builds on Tensor, so it is imported after it)
-from .autograd import enable_grad  # noqa: E402
+from .autograd import _state as anomaly_state  # noqa: E402
+from .autograd import check_finite, enable_grad  # noqa: E402
