@@ -147,7 +147,7 @@ class Tensor:
                     "backward: grad can be implicit only for scalar outputs, "
                     f"got shape {self.shape}"
                 )
-            seed = np.ones_like(self.data)
+            seed = np.ones(self.data.shape, dtype=self.data.dtype)
         else:
             seed = np.array(_to_array(grad), dtype=self.data.dtype)  # a copy we own
             if seed.shape != self.shape:
@@ -377,7 +377,11 @@ def _backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
 
 
 def _appears_once(array: np.ndarray, arrays: tuple[Any, ...]) -> bool:
-    return sum(a is array for a in arrays) == 1
+    count = 0
+    for other in arrays:
+        if other is array:
+            count += 1
+    return count == 1
 
 
 def _accumulate_leaf(leaf: Tensor, grad: np.ndarray, owned: bool) -> None:
