@@ -75,12 +75,39 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="train on the first N training images only",
     )
+    train.add_argument(
+        "--resume",
+        metavar="RUN_DIR",
+        default=None,
+        help="continue an interrupted run from its last finished epoch, with its own settings",
+    )
 
     evaluate = commands.add_parser("evaluate", help="test accuracy of a saved checkpoint")
     evaluate.add_argument("checkpoint", help="a model.safetensors written by train")
     evaluate.add_argument("--model", choices=["mlp"], default="mlp", help="architecture")
     evaluate.add_argument("--data", default=None, help="folder with the MNIST IDX files")
+    _add_explain(commands)
     return parser
+
+
+def _add_explain(commands: argparse._SubParsersAction) -> None:
+    explain = commands.add_parser(
+        "explain", help="work the chain rule through the seeds' 2-3-1 network, step by step"
+    )
+    explain.add_argument(
+        "--graph",
+        metavar="FILE.py:FUNCTION",
+        default=None,
+        help="explain your own function instead: no arguments, returns a one-element loss",
+    )
+    explain.add_argument(
+        "--lr", type=_positive_float, default=None, help="learning rate of the SGD step (0.5)"
+    )
+    explain.add_argument(
+        "--out",
+        default="explain.svg",
+        help="graph drawing: .dot, .svg, .png or .pdf (default explain.svg; .dot without Graphviz)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,7 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 out=args.out,
                 limit=args.limit,
             )
-            train(config)
+            train(config, resume=args.resume)
+        elif args.command == "explain":
+            from .explain import run
+
+            return run(args.graph, args.lr, args.out)
         else:
             from .data import load_mnist
             from .training import evaluate, load_model
@@ -112,4 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"chainrule {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except RuntimeError as error:  # a diverged run: not the arguments' fault, still one line
+        print(f"chainrule {args.command}: error: {error}", file=sys.stderr)
+        return 1
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -14,8 +15,10 @@ import numpy as np
 
 from . import nn, optim
 from .autograd import no_grad
+from .checkpoint import load_run_state, save_run_state
 from .data import DataLoader, TensorDataset, load_mnist
 from .nn import functional as F
+from .serialization import load, save
 from .tensor import Tensor
 
 
@@ -32,6 +35,13 @@ class TrainConfig:
     data: str | None = None
     out: str | None = None
     limit: int | None = None
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite; the message names the step and the last checkpoint."""
+
+
+CHECKPOINT = "checkpoint.safetensors"  # the run state after the last finished epoch
 
 
 DEFAULT_LR = {"adam": 2e-3, "sgd": 0.1}
@@ -75,8 +85,18 @@ def evaluate(
     return correct / len(images)
 
 
-def train(config: TrainConfig, log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Train, evaluate after every epoch, and write the run folder; returns the metrics."""
+def train(
+    config: TrainConfig, log: Callable[[str], None] = print, resume: str | Path | None = None
+) -> dict[str, Any]:
+    """Train, evaluate after every epoch, and write the run folder; returns the metrics.
+
+    After each epoch the whole run state goes to ``checkpoint.safetensors`` in the run
+    folder, so ``resume=RUN_DIR`` continues an interrupted run (with the configuration it
+    was started with) and ends with exactly the weights an uninterrupted run would have.
+    """
+    state = load_run_state(Path(resume) / CHECKPOINT) if resume is not None else None
+    if state is not None:
+        config = TrainConfig(**{**state.config, "out": str(resume)})
     out = Path(config.out or f"runs/{config.model}-{time.strftime('%Y%m%d-%H%M%S')}")
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -95,34 +115,44 @@ def train(config: TrainConfig, log: Callable[[str], None] = print) -> dict[str, 
         shuffle=True,
         seed=config.seed,
     )
-    history = []
-    for epoch in range(1, config.epochs + 1):
+    history: list[dict[str, Any]] = []
+    if state is not None:
+        model.load_state_dict(state.model)
+        optimizer.load_state_dict(state.optimizer)
+        schedule.load_state_dict(state.scheduler)
+        loader.set_rng_state(state.loader_rng)
+        nn.init.set_rng_state(state.init_rng)
+        history = state.history
+        log(f"resuming {out} after epoch {state.epoch}/{config.epochs}")
+
+    for epoch in range(len(history) + 1, config.epochs + 1):
         epoch_start = time.perf_counter()
-        total_loss, seen = 0.0, 0
-        for images, labels in _progress(loader, f"epoch {epoch}/{config.epochs}"):
-            optimizer.zero_grad()
-            loss = F.cross_entropy(model(Tensor(images)), labels)
-            loss.backward()
-            optimizer.step()
-            total_loss += loss.item() * len(labels)
-            seen += len(labels)
+        train_loss = _train_epoch(model, optimizer, loader, epoch, config, out)
         schedule.step()
         accuracy = evaluate(model, test_images, test_labels)
         seconds = time.perf_counter() - epoch_start
         history.append(
             {
                 "epoch": epoch,
-                "train_loss": total_loss / seen,
+                "train_loss": train_loss,
                 "test_accuracy": accuracy,
                 "seconds": round(seconds, 3),
             }
         )
+        save_run_state(
+            out / CHECKPOINT,
+            epoch=epoch,
+            history=history,
+            config=asdict(config),
+            model=model,
+            optimizer=optimizer,
+            scheduler=schedule,
+            loader=loader,
+        )
         log(
-            f"epoch {epoch}/{config.epochs}  loss {total_loss / seen:.4f}  "
+            f"epoch {epoch}/{config.epochs}  loss {train_loss:.4f}  "
             f"test_acc {accuracy:.2%}  {seconds:.1f}s"
         )
-
-    from .serialization import save
 
     save(model.state_dict(), out / "model.safetensors", metadata={"model": config.model})
     metrics = {
@@ -138,6 +168,46 @@ def train(config: TrainConfig, log: Callable[[str], None] = print) -> dict[str, 
     log(f"test accuracy: {metrics['test_accuracy']:.4f}")
     log(f"run folder: {out}")
     return metrics
+
+
+def _train_epoch(
+    model: nn.Module,
+    optimizer: optim.Optimizer,
+    loader: DataLoader,
+    epoch: int,
+    config: TrainConfig,
+    out: Path,
+) -> float:
+    """One pass over the training set; returns the mean loss. Stops at a non-finite loss."""
+    total_loss, seen = 0.0, 0
+    # NOTE: overflow warnings would bury the one-line divergence report.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step, (images, labels) in enumerate(
+            _progress(loader, f"epoch {epoch}/{config.epochs}"), start=1
+        ):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(Tensor(images)), labels)
+            loss_value = loss.item()
+            if not math.isfinite(loss_value):
+                raise TrainingDiverged(_diverged_message(loss_value, epoch, step, config, out))
+            loss.backward()
+            optimizer.step()
+            total_loss += loss_value * len(labels)
+            seen += len(labels)
+    return total_loss / seen
+
+
+def _diverged_message(loss: float, epoch: int, step: int, config: TrainConfig, out: Path) -> str:
+    lr = config.lr if config.lr is not None else DEFAULT_LR[config.optimizer]
+    kept = (
+        f"the last good checkpoint is {out / CHECKPOINT}"
+        if (out / CHECKPOINT).exists()
+        else "no epoch finished, so there is no checkpoint"
+    )
+    return (
+        f"loss became {loss} at epoch {epoch}, step {step}; try a lower learning rate "
+        f"(--lr {lr / 10:g}); {kept}"
+    )
 
 
 def _progress(loader: DataLoader, description: str) -> Any:
@@ -172,8 +242,6 @@ def plot_curves(history: list[dict[str, Any]], path: Path) -> None:
 
 def load_model(checkpoint: str | Path, model_name: str) -> nn.Module:
     """A model of the named architecture with the checkpoint's weights."""
-    from .serialization import load
-
     model = build_model(model_name)
     model.load_state_dict(load(checkpoint))
     return model

@@ -21,6 +21,16 @@ def manual_seed(seed: int) -> None:
     _rng = np.random.default_rng(seed)
 
 
+def get_rng_state() -> dict:
+    """The initialisers' (and default dropout's) generator state, JSON-serialisable."""
+    return _rng.bit_generator.state
+
+
+def set_rng_state(state: dict) -> None:
+    """Restore a state from ``get_rng_state`` (resumed runs draw the same numbers)."""
+    _rng.bit_generator.state = state
+
+
 def _fans(tensor: Tensor) -> tuple[int, int]:
     """(fan_in, fan_out) of a weight (out, in, *kernel)."""
     if tensor.ndim < 2:

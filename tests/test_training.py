@@ -1,0 +1,95 @@
+"""The training job's safety: resuming gives the uninterrupted result, divergence stops early."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule import training
+from chainrule.training import CHECKPOINT, TrainConfig, TrainingDiverged, train
+
+
+def quiet(_: str) -> None:
+    pass
+
+
+def small_config(out, optimizer: str = "sgd") -> TrainConfig:
+    return TrainConfig(
+        epochs=3, limit=600, batch_size=64, out=str(out), optimizer=optimizer, seed=7
+    )
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_resume_after_interruption_ends_with_identical_weights(tmp_path, monkeypatch, optimizer):
+    train(small_config(tmp_path / "whole", optimizer), log=quiet)
+    whole = cr.load(tmp_path / "whole" / "model.safetensors")
+
+    real_evaluate = training.evaluate
+    calls = []
+
+    def interrupted_evaluate(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # epoch 2's training is done, its checkpoint not yet written
+            raise KeyboardInterrupt
+        return real_evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(training, "evaluate", interrupted_evaluate)
+    with pytest.raises(KeyboardInterrupt):
+        train(small_config(tmp_path / "cut", optimizer), log=quiet)
+    monkeypatch.setattr(training, "evaluate", real_evaluate)
+    assert not (tmp_path / "cut" / "model.safetensors").exists()
+
+    metrics = train(TrainConfig(), log=quiet, resume=tmp_path / "cut")
+    resumed = cr.load(tmp_path / "cut" / "model.safetensors")
+    assert [h["epoch"] for h in metrics["history"]] == [1, 2, 3]
+    for key in whole:
+        np.testing.assert_array_equal(resumed[key], whole[key], err_msg=key)
+
+
+def test_divergence_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
+    real_save = training.save_run_state
+    saved = {}
+
+    def save_then_poison(path, **state):
+        real_save(path, **state)
+        saved.update({k: v.copy() for k, v in state["model"].state_dict().items()})
+        for parameter in state["model"].parameters():
+            parameter.data[...] = np.nan  # the next step's loss is NaN
+
+    monkeypatch.setattr(training, "save_run_state", save_then_poison)
+    with pytest.raises(TrainingDiverged, match=r"epoch 2, step 1; try a lower learning rate"):
+        train(small_config(tmp_path), log=quiet)
+    kept = cr.load(tmp_path / CHECKPOINT)
+    for key, value in saved.items():
+        np.testing.assert_array_equal(kept[f"model/{key}"], value)
+
+
+def test_cli_divergence_is_one_line_suggesting_a_lower_lr(tmp_path):
+    command = ["train", "--lr", "1000", "--limit", "2000", "--epochs", "1", "--out", str(tmp_path)]
+    done = subprocess.run(
+        [sys.executable, "-m", "chainrule", *command], capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert "try a lower learning rate (--lr 100)" in done.stderr
+    assert "no epoch finished, so there is no checkpoint" in done.stderr
+
+
+def test_resume_from_a_folder_without_checkpoint_is_a_clear_error(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "chainrule", "train", "--resume", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert CHECKPOINT in done.stderr and "Traceback" not in done.stderr
+
+
+def test_resume_from_a_weights_only_file_names_it(tmp_path):
+    cr.save({"w": np.zeros(3)}, tmp_path / CHECKPOINT)
+    with pytest.raises(ValueError, match="is not a chainrule training checkpoint"):
+        train(TrainConfig(), log=quiet, resume=tmp_path)
