@@ -105,10 +105,13 @@ def test_checkpoint_into_other_shapes_fails_naming_the_key(tmp_path):
         (["train", "--data", "/nonexistent/mnist", "--limit", "10"], "/nonexistent/mnist"),
         (["evaluate", "/nonexistent/model.safetensors"], "/nonexistent/model.safetensors"),
         (["fly"], "invalid choice: 'fly'"),
+        (["train", "--limit", "10", "--out", "/dev/null/run"], "/dev/null/run"),
     ],
 )
 def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, args, fragment):
-    done = run_cli(*args, "--out", str(tmp_path)) if args[0] == "train" else run_cli(*args)
+    if args[0] == "train" and "--out" not in args:
+        args = [*args, "--out", str(tmp_path)]
+    done = run_cli(*args)
     assert done.returncode == 2
     assert fragment in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
