@@ -192,6 +192,43 @@ def numpy_tiny(data: dict[str, np.ndarray], lr: float = 0.5) -> Step:
     return step
 
 
+def micrograd_tiny(data: dict[str, np.ndarray], lr: float = 0.5) -> Step:
+    """The same net on micrograd's scalar Values (sigmoid added as micrograd adds ops)."""
+    import math
+
+    from micrograd.engine import Value
+
+    def sigmoid(v: Value) -> Value:
+        s = 1 / (1 + math.exp(-v.data))
+        out = Value(s, (v,), "sigmoid")
+
+        def _backward() -> None:
+            v.grad += s * (1 - s) * out.grad
+
+        out._backward = _backward
+        return out
+
+    w0 = [[Value(float(w)) for w in row] for row in data["w0"]]
+    b0 = [Value(float(b)) for b in data["b0"]]
+    w1 = [Value(float(w)) for w in data["w1"][0]]
+    b1 = Value(float(data["b1"][0]))
+    params = [w for row in w0 for w in row] + b0 + w1 + [b1]
+    x = [float(v) for v in data["x"][0]]
+    y = float(data["y"][0, 0])
+
+    def step() -> None:
+        hidden = [sigmoid(sum((w * xi for w, xi in zip(row, x)), b)) for row, b in zip(w0, b0)]
+        out = sigmoid(sum((w * h for w, h in zip(w1, hidden)), b1))
+        loss = (out - y) ** 2
+        for p in params:
+            p.grad = 0.0
+        loss.backward()
+        for p in params:
+            p.data -= lr * p.grad
+
+    return step
+
+
 def gemm_floor_mlp(data: dict[str, np.ndarray]) -> Step:
     """Only the eight matrix products of the MLP step: the floor any framework sits on."""
     w = [data[f"w{i}"] for i in range(3)]
