@@ -15,6 +15,7 @@ from .ops import concat, stack, where
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .serialization import load, save
 from . import nn, optim, data  # noqa: E402
+from . import viz  # noqa: E402
 
 __all__ = [
     "Function",
@@ -37,6 +38,7 @@ __all__ = [
     "save",
     "stack",
     "tensor",
+    "viz",
     "where",
     "zeros",
 ]
