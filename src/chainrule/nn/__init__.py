@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from . import functional, init
+from .conv_layers import AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, MaxPool2d
 from .layers import Flatten, Linear, ReLU, Sequential, Sigmoid, Tanh
 from .module import Module, Parameter
 
 __all__ = [
+    "AvgPool2d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Conv2d",
+    "Dropout",
     "Flatten",
     "Linear",
+    "MaxPool2d",
     "Module",
     "Parameter",
     "ReLU",
