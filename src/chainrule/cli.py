@@ -6,7 +6,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .training import DEFAULT_LR, TrainConfig
+from .training import RECIPES, TrainConfig
+
+
+def _recipe_text(field: str) -> str:
+    """A flag's default per model, e.g. "mlp 4, cnn 3"."""
+    return ", ".join(f"{name} {getattr(recipe, field)}" for name, recipe in RECIPES.items())
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,12 +40,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     train = commands.add_parser("train", help="train a model on MNIST and write a run folder")
-    train.add_argument("--model", choices=["mlp"], default="mlp", help="architecture (default mlp)")
+    train.add_argument(
+        "--model", choices=list(RECIPES), default="mlp", help="architecture (default mlp)"
+    )
     train.add_argument(
         "--epochs",
         type=_positive_int,
-        default=TrainConfig.epochs,
-        help=f"passes over the training set (default {TrainConfig.epochs})",
+        default=None,
+        help=f"passes over the training set (default per model: {_recipe_text('epochs')})",
     )
     train.add_argument(
         "--batch-size",
@@ -49,13 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"mini-batch size (default {TrainConfig.batch_size})",
     )
     train.add_argument(
-        "--lr", type=_positive_float, default=None, help=f"learning rate (default {DEFAULT_LR})"
+        "--lr",
+        type=_positive_float,
+        default=None,
+        help=f"learning rate (default per model: {_recipe_text('lr')})",
     )
     train.add_argument(
         "--optimizer",
         choices=["adam", "sgd"],
-        default=TrainConfig.optimizer,
-        help=f"optimiser (default {TrainConfig.optimizer})",
+        default=None,
+        help=f"optimiser (default per model: {_recipe_text('optimizer')})",
     )
     train.add_argument(
         "--seed",
@@ -84,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("evaluate", help="test accuracy of a saved checkpoint")
     evaluate.add_argument("checkpoint", help="a model.safetensors written by train")
-    evaluate.add_argument("--model", choices=["mlp"], default="mlp", help="architecture")
+    evaluate.add_argument("--model", choices=list(RECIPES), default="mlp", help="architecture")
     evaluate.add_argument("--data", default=None, help="folder with the MNIST IDX files")
     _add_explain(commands)
     return parser

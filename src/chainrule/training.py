@@ -7,7 +7,7 @@ import math
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +24,13 @@ from .tensor import Tensor
 
 @dataclass
 class TrainConfig:
-    """Everything a run depends on; defaults are the measured recipe for >= 98% on MNIST."""
+    """Everything a run depends on; None takes the model's measured recipe (``RECIPES``)."""
 
     model: str = "mlp"
-    epochs: int = 4
+    epochs: int | None = None  # None: the recipe's
     batch_size: int = 128
-    lr: float | None = None  # None: DEFAULT_LR of the optimiser
-    optimizer: str = "sgd"
+    lr: float | None = None  # None: the recipe's, or DEFAULT_LR of another optimiser
+    optimizer: str | None = None  # None: the recipe's
     seed: int = 0
     data: str | None = None
     out: str | None = None
@@ -47,6 +47,36 @@ CHECKPOINT = "checkpoint.safetensors"  # the run state after the last finished e
 DEFAULT_LR = {"adam": 2e-3, "sgd": 0.1}
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """A model's default training: epochs, optimiser, learning rate and its cosine schedule."""
+
+    epochs: int
+    optimizer: str
+    lr: float
+    per_step_schedule: bool  # cosine over every batch, or stepped once per epoch
+
+
+RECIPES = {
+    # >= 98% on MNIST: SGD + Nesterov 0.9, lr 0.1, per-epoch cosine, 4 epochs
+    "mlp": Recipe(epochs=4, optimizer="sgd", lr=0.1, per_step_schedule=False),
+    # >= 99.2% on MNIST: Adam 5e-3, cosine over every batch, 2 epochs (seeds 0-2: 99.30-99.40%)
+    "cnn": Recipe(epochs=2, optimizer="adam", lr=5e-3, per_step_schedule=True),
+}
+
+
+def resolve(config: TrainConfig) -> TrainConfig:
+    """``config`` with every None filled in from the model's recipe."""
+    if config.model not in RECIPES:
+        raise ValueError(f"unknown model {config.model!r}; choose from: {', '.join(RECIPES)}")
+    recipe = RECIPES[config.model]
+    optimizer = config.optimizer or recipe.optimizer
+    lr = config.lr
+    if lr is None:
+        lr = recipe.lr if optimizer == recipe.optimizer else DEFAULT_LR.get(optimizer)
+    return replace(config, epochs=config.epochs or recipe.epochs, optimizer=optimizer, lr=lr)
+
+
 def build_model(name: str) -> nn.Module:
     """The architectures ``--model`` names; initialise them after ``nn.init.manual_seed``."""
     if name == "mlp":
@@ -58,12 +88,30 @@ def build_model(name: str) -> nn.Module:
             nn.ReLU(),
             nn.Linear(256, 10),
         )
-    raise ValueError(f"unknown model {name!r}; choose from: mlp")
+    if name == "cnn":
+        # A bias before BatchNorm would be cancelled by its mean: the convolutions have none.
+        return nn.Sequential(
+            nn.Conv2d(1, 16, 5, bias=False),  # 28 -> 24
+            nn.BatchNorm2d(16),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # -> 12
+            nn.Conv2d(16, 32, 5, bias=False),  # -> 8
+            nn.BatchNorm2d(32),
+            nn.ReLU(),
+            nn.MaxPool2d(2),  # -> 4
+            nn.Flatten(),
+            nn.Linear(32 * 4 * 4, 128),
+            nn.BatchNorm1d(128),
+            nn.ReLU(),
+            nn.Linear(128, 10),
+        )
+    raise ValueError(f"unknown model {name!r}; choose from: {', '.join(RECIPES)}")
 
 
 def build_optimizer(config: TrainConfig, model: nn.Module) -> optim.Optimizer:
-    """SGD with Nesterov momentum 0.9 (the default), or Adam."""
-    lr = config.lr if config.lr is not None else DEFAULT_LR[config.optimizer]
+    """SGD with Nesterov momentum 0.9, or Adam, at the learning rate ``resolve`` gives."""
+    config = resolve(config)
+    lr = config.lr
     if config.optimizer == "adam":
         return optim.Adam(model.parameters(), lr=lr)
     if config.optimizer == "sgd":
@@ -97,6 +145,8 @@ def train(
     state = load_run_state(Path(resume) / CHECKPOINT) if resume is not None else None
     if state is not None:
         config = TrainConfig(**{**state.config, "out": str(resume)})
+    config = resolve(config)
+    per_step = RECIPES[config.model].per_step_schedule
     out = Path(config.out or f"runs/{config.model}-{time.strftime('%Y%m%d-%H%M%S')}")
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -108,13 +158,14 @@ def train(
     nn.init.manual_seed(config.seed)
     model = build_model(config.model)
     optimizer = build_optimizer(config, model)
-    schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs)
     loader = DataLoader(
         TensorDataset(train_images, train_labels),
         batch_size=config.batch_size,
         shuffle=True,
         seed=config.seed,
     )
+    steps = config.epochs * (len(loader) if per_step else 1)
+    schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
     history: list[dict[str, Any]] = []
     if state is not None:
         model.load_state_dict(state.model)
@@ -127,8 +178,11 @@ def train(
 
     for epoch in range(len(history) + 1, config.epochs + 1):
         epoch_start = time.perf_counter()
-        train_loss = _train_epoch(model, optimizer, loader, epoch, config, out)
-        schedule.step()
+        train_loss = _train_epoch(
+            model, optimizer, loader, epoch, config, out, schedule if per_step else None
+        )
+        if not per_step:
+            schedule.step()
         accuracy = evaluate(model, test_images, test_labels)
         seconds = time.perf_counter() - epoch_start
         history.append(
@@ -177,8 +231,12 @@ def _train_epoch(
     epoch: int,
     config: TrainConfig,
     out: Path,
+    step_schedule: optim.lr_scheduler.LRScheduler | None = None,
 ) -> float:
-    """One pass over the training set; returns the mean loss. Stops at a non-finite loss."""
+    """One pass over the training set; returns the mean loss. Stops at a non-finite loss.
+
+    ``step_schedule``, if given, is stepped after every batch rather than once per epoch.
+    """
     total_loss, seen = 0.0, 0
     # NOTE: overflow warnings would bury the one-line divergence report.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -192,6 +250,8 @@ def _train_epoch(
                 raise TrainingDiverged(_diverged_message(loss_value, epoch, step, config, out))
             loss.backward()
             optimizer.step()
+            if step_schedule is not None:
+                step_schedule.step()
             total_loss += loss_value * len(labels)
             seen += len(labels)
     return total_loss / seen

@@ -277,7 +277,7 @@ def batch_norm(
         >>> import chainrule as cr
         >>> batch_norm(cr.tensor([[1.0], [3.0]]), None, None, training=True, eps=0.0)
         tensor([[-1.],
-               [ 1.]])
+                [ 1.]])
     """
     x = _tensor(x, "batch_norm")
     if x.ndim < 2:

@@ -1,0 +1,162 @@
+"""One CNN training step: chainrule against PyTorch CPU, interleaved in one process.
+
+Both contenders run the architecture of ``chainrule train --model cnn`` (PyTorch's copy is
+built layer by layer from it and starts from the same weights) on the same 128 MNIST
+images: forward, cross-entropy, backward and an SGD step with momentum 0.9. PyTorch gets
+two threads, as OpenBLAS does on a two-core machine. Each round times one step of each,
+in alternating order, with a short sleep before every step (spinning BLAS threads of the
+previous contender settle). The result is the per-round ratio chainrule / PyTorch: its
+median and range, and the ratio of the two fastest steps.
+
+    python -m bench.cnn_step [--rounds 40] [--warmup 5] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import chainrule as cr
+import chainrule.nn as nn
+from chainrule import optim
+from chainrule.data import load_mnist
+from chainrule.nn import functional as F
+from chainrule.training import build_model
+
+BATCH_SIZE = 128
+PAUSE_S = 0.2
+
+
+def torch_twin(model: nn.Sequential) -> torch.nn.Sequential:
+    """The same layers in PyTorch, holding copies of ``model``'s weights."""
+    layers = []
+    for layer in model.layers:
+        if isinstance(layer, nn.Conv2d):
+            twin = torch.nn.Conv2d(
+                layer.in_channels,
+                layer.out_channels,
+                layer.kernel_size,
+                layer.stride,
+                layer.padding,
+                bias=layer.bias is not None,
+            )
+        elif isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            kind = getattr(torch.nn, type(layer).__name__)
+            twin = kind(layer.num_features, layer.eps, layer.momentum)
+        elif isinstance(layer, nn.MaxPool2d):
+            twin = torch.nn.MaxPool2d(layer.kernel_size, layer.stride, layer.padding)
+        elif isinstance(layer, nn.Linear):
+            twin = torch.nn.Linear(layer.in_features, layer.out_features)
+        elif isinstance(layer, nn.ReLU):
+            twin = torch.nn.ReLU()
+        elif isinstance(layer, nn.Flatten):
+            twin = torch.nn.Flatten()
+        else:
+            raise TypeError(f"torch_twin: no PyTorch twin for {type(layer).__name__}")
+        layers.append(twin)
+    twin_model = torch.nn.Sequential(*layers)
+    twin_model.load_state_dict(
+        {key: torch.from_numpy(np.array(value)) for key, value in _torch_keys(model).items()},
+        strict=False,
+    )
+    return twin_model
+
+
+def _torch_keys(model: nn.Sequential) -> dict[str, np.ndarray]:
+    """chainrule's "layers.3.weight" is PyTorch's "3.weight"."""
+    return {key.removeprefix("layers."): value for key, value in model.state_dict().items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--out", default="bench/results/cnn_step.json")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+
+    images, labels = load_mnist(train=True)
+    images, labels = images[:BATCH_SIZE], labels[:BATCH_SIZE]
+    nn.init.manual_seed(0)
+    model = build_model("cnn")
+    twin = torch_twin(model)
+    ours_opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    torch_opt = torch.optim.SGD(twin.parameters(), lr=0.01, momentum=0.9)
+    torch_images, torch_labels = torch.from_numpy(images), torch.from_numpy(labels)
+
+    def chainrule_step() -> float:
+        ours_opt.zero_grad()
+        loss = F.cross_entropy(model(cr.Tensor(images)), labels)
+        loss.backward()
+        ours_opt.step()
+        return loss.item()
+
+    def pytorch_step() -> float:
+        torch_opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(twin(torch_images), torch_labels)
+        loss.backward()
+        torch_opt.step()
+        return loss.item()
+
+    first = chainrule_step(), pytorch_step()  # same weights, same batch: same loss
+    assert abs(first[0] - first[1]) < 1e-4, f"the twins disagree: losses {first}"
+    contenders = {"chainrule": chainrule_step, "pytorch": pytorch_step}
+    seconds: dict[str, list[float]] = {name: [] for name in contenders}
+    for round_ in range(args.warmup + args.rounds):
+        order = list(contenders) if round_ % 2 == 0 else list(reversed(contenders))
+        for name in order:
+            time.sleep(PAUSE_S)
+            start = time.perf_counter()
+            contenders[name]()
+            if round_ >= args.warmup:
+                seconds[name].append(time.perf_counter() - start)
+
+    ratios = [a / b for a, b in zip(seconds["chainrule"], seconds["pytorch"])]
+    summary = {
+        "benchmark": "one training step of `chainrule train --model cnn`, batch 128",
+        "architecture": repr(model),
+        "rounds": args.rounds,
+        "threads": args.threads,
+        "versions": {"numpy": np.__version__, "torch": torch.__version__},
+        "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads",
+        "ratio": {
+            "median": round(statistics.median(ratios), 3),
+            "min": round(min(ratios), 3),
+            "max": round(max(ratios), 3),
+        },
+        # The fastest step of each: less sensitive to other load on a shared machine.
+        "ratio_of_fastest": round(min(seconds["chainrule"]) / min(seconds["pytorch"]), 3),
+        "ms": {
+            name: {
+                "median": round(1e3 * statistics.median(values), 2),
+                "min": round(1e3 * min(values), 2),
+                "max": round(1e3 * max(values), 2),
+            }
+            for name, values in seconds.items()
+        },
+        "ratios": [round(r, 3) for r in ratios],
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(summary, indent=2) + "\n")
+    print("| contender | median ms | min ms | max ms |")
+    print("|---|---|---|---|")
+    for name, row in summary["ms"].items():
+        print(f"| {name} | {row['median']} | {row['min']} | {row['max']} |")
+    ratio = summary["ratio"]
+    print(
+        f"\nchainrule / pytorch per round: median {ratio['median']}x "
+        f"(min {ratio['min']}, max {ratio['max']}) over {args.rounds} rounds; "
+        f"fastest step / fastest step: {summary['ratio_of_fastest']}x"
+    )
+
+
+if __name__ == "__main__":
+    main()
