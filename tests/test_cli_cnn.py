@@ -39,7 +39,7 @@ def test_train_cnn_runs_and_beats_chance(cnn_run):
 
 def test_evaluate_cnn_checkpoint_reproduces_the_accuracy(cnn_run):
     out, done = cnn_run
-    evaluated = run_cli("evaluate", str(out / "model.safetensors"), "--model", "cnn")
+    evaluated = run_cli("evaluate", str(out / "model.safetensors"))  # the file names "cnn"
     assert evaluated.returncode == 0, evaluated.stderr
     assert evaluated.stdout.strip() == done.stdout.strip().splitlines()[-2]
 

@@ -94,7 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("evaluate", help="test accuracy of a saved checkpoint")
     evaluate.add_argument("checkpoint", help="a model.safetensors written by train")
-    evaluate.add_argument("--model", choices=list(RECIPES), default="mlp", help="architecture")
+    evaluate.add_argument(
+        "--model",
+        choices=list(RECIPES),
+        default=None,
+        help="architecture (default: the one the checkpoint names)",
+    )
     evaluate.add_argument("--data", default=None, help="folder with the MNIST IDX files")
     _add_explain(commands)
     return parser

@@ -18,7 +18,7 @@ from .autograd import no_grad
 from .checkpoint import load_run_state, save_run_state
 from .data import DataLoader, TensorDataset, load_mnist
 from .nn import functional as F
-from .serialization import load, save
+from .serialization import load_with_metadata, save
 from .tensor import Tensor
 
 
@@ -300,8 +300,9 @@ def plot_curves(history: list[dict[str, Any]], path: Path) -> None:
     plt.close(figure)
 
 
-def load_model(checkpoint: str | Path, model_name: str) -> nn.Module:
-    """A model of the named architecture with the checkpoint's weights."""
-    model = build_model(model_name)
-    model.load_state_dict(load(checkpoint))
+def load_model(checkpoint: str | Path, model_name: str | None = None) -> nn.Module:
+    """A model with the checkpoint's weights; the architecture defaults to the one it names."""
+    weights, metadata = load_with_metadata(checkpoint)
+    model = build_model(model_name or metadata.get("model", "mlp"))
+    model.load_state_dict(weights)
     return model
