@@ -36,7 +36,6 @@ class Adam(Optimizer):
         super().__init__(
             params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay}
         )
-        self._scratch_buffers: dict[tuple[Any, ...], np.ndarray] = {}
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         beta1, beta2 = self.defaults["betas"]
@@ -63,10 +62,3 @@ class Adam(Optimizer):
         np.divide(exp_avg, scratch, out=scratch)
         scratch *= self.lr / (1 - beta1**step)
         param -= scratch  # p -= lr m_hat / (sqrt(v_hat) + eps)
-
-    def _scratch(self, param: np.ndarray) -> np.ndarray:
-        """A reusable work array of ``param``'s shape and dtype."""
-        key = (param.shape, param.dtype)
-        if key not in self._scratch_buffers:
-            self._scratch_buffers[key] = np.empty_like(param)
-        return self._scratch_buffers[key]

@@ -32,6 +32,7 @@ class Optimizer:
         self.defaults = defaults
         self.lr: float = defaults["lr"]
         self.state: dict[int, dict[str, Any]] = {id(p): {} for p in self.params}
+        self._scratch_buffers: dict[tuple[Any, ...], np.ndarray] = {}
 
     def zero_grad(self) -> None:
         """Forget the gradients (set to None, so the next backward writes fresh ones)."""
@@ -46,6 +47,17 @@ class Optimizer:
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         raise NotImplementedError
+
+    def _scratch(self, param: np.ndarray, role: str = "work") -> np.ndarray:
+        """A reusable work array of ``param``'s shape and dtype.
+
+        NOTE: fresh arrays of a large layer's size cost page faults on every step (an 800 KB
+        temporary made SGD with Nesterov momentum 8x slower); updates write into these.
+        """
+        key = (param.shape, param.dtype, role)
+        if key not in self._scratch_buffers:
+            self._scratch_buffers[key] = np.empty_like(param)
+        return self._scratch_buffers[key]
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:

@@ -47,17 +47,27 @@ class SGD(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         momentum, weight_decay = self.defaults["momentum"], self.defaults["weight_decay"]
-        if not momentum and not weight_decay:
-            param -= self.lr * grad  # plain SGD: the whole update
+        step = self._scratch(param)
+        if weight_decay:  # g = g + weight_decay * p
+            decayed = self._scratch(param, "decayed")
+            np.multiply(param, weight_decay, out=decayed)
+            decayed += grad
+            grad = decayed
+        if not momentum:
+            np.multiply(grad, self.lr, out=step)
+            param -= step  # p -= lr g
             return
-        if weight_decay:
-            grad = grad + weight_decay * param
-        if momentum:
-            buffer = state.get("momentum_buffer")
-            if buffer is None:
-                buffer = state["momentum_buffer"] = np.array(grad, dtype=param.dtype)
-            else:
-                buffer *= momentum
-                buffer += grad
-            grad = grad + momentum * buffer if self.defaults["nesterov"] else buffer
-        param -= self.lr * grad
+        buffer = state.get("momentum_buffer")
+        if buffer is None:
+            buffer = state["momentum_buffer"] = np.array(grad, dtype=param.dtype)
+        else:
+            buffer *= momentum
+            buffer += grad  # v = momentum v + g
+        if self.defaults["nesterov"]:
+            np.multiply(grad, self.lr, out=step)
+            param -= step
+            np.multiply(buffer, self.lr * momentum, out=step)
+            param -= step  # p -= lr (g + momentum v)
+        else:
+            np.multiply(buffer, self.lr, out=step)
+            param -= step  # p -= lr v
