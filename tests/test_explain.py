@@ -11,7 +11,7 @@ import pytest
 
 from chainrule import viz
 from chainrule.cli import main
-from chainrule.explain import explain, seed_network
+from chainrule.explain import explain, load_function, seed_network
 
 ROOT = Path(__file__).resolve().parents[1]
 ATOL = 6e-5  # the post rounds to 4 decimals, as in test_seeds
@@ -176,3 +176,10 @@ def test_explain_module_entry_point(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "  o3 = Sigmoid(z3) = Sigmoid(0.5948) = 0.6445" in done.stdout
+
+
+def test_explain_graph_from_a_non_python_file_is_a_clear_error(tmp_path):
+    data = tmp_path / "notes.txt"
+    data.write_text("def loss(): pass\n")
+    with pytest.raises(ValueError, match="is not a Python file"):
+        load_function(f"{data}:loss")

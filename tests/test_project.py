@@ -33,3 +33,12 @@ def test_package_is_within_its_line_budget():
 def test_ruff_reports_nothing():
     done = subprocess.run(["ruff", "check", "--quiet", str(ROOT)], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_mypy_reports_nothing():
+    pytest.importorskip("mypy")
+    # Files and options come from [tool.mypy] in pyproject.toml; .mypy_cache keeps reruns fast.
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

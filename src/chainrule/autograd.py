@@ -127,6 +127,14 @@ class Function:
     # NOTE: a user subclass that declares no __slots__ still gets a __dict__ for its state.
     __slots__ = ("inputs", "needs_grad", "saved")
 
+    # Declared for the type checker only (annotations without values add no class attributes,
+    # so the slots stay as they are). ``saved`` holds whatever a primitive's backward needs
+    # (arrays, shapes, axes, flags), hence ``Any``. ``inputs`` is a tuple for as long as the node
+    # is on a live graph; ``_release`` sets it to None, which the graph walks check for.
+    inputs: tuple[Tensor, ...]
+    needs_grad: tuple[bool, ...]
+    saved: tuple[Any, ...]
+
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__}: forward is not implemented")
 
@@ -148,7 +156,7 @@ class Function:
         """Drop the inputs and saved arrays once backward has used them."""
         if type(self).__dictoffset__:  # a user subclass keeps its state in __dict__
             self.__dict__.clear()
-        self.inputs = None
+        self.inputs = None  # type: ignore[assignment]  # the "graph freed" sentinel
         self.saved = ()
 
     @classmethod

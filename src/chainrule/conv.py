@@ -382,6 +382,8 @@ class BatchNorm(Function):
                 running_var *= 1 - momentum
                 running_var += momentum * count / (count - 1) * var
         else:
+            # batch_norm has checked that evaluation gets both running statistics
+            assert running_mean is not None and running_var is not None
             mean = running_mean.astype(x.dtype)
             out = rows - mean[:, None]
             var = running_var.astype(x.dtype, copy=False)
@@ -399,9 +401,9 @@ class BatchNorm(Function):
         )
         grad_rows = _channel_rows(grad)
         count = rows.shape[1]
-        grad_bias = _row_sums(grad_rows)  # dL/dbias = sum dL/dy
+        grad_bias: np.ndarray | None = _row_sums(grad_rows)  # dL/dbias = sum dL/dy
         # dL/dweight = sum dL/dy * x_hat, with x_hat = (x - mean) * inv_std
-        grad_weight = np.einsum("ij,ij->i", grad_rows, centred) * inv_std
+        grad_weight: np.ndarray | None = np.einsum("ij,ij->i", grad_rows, centred) * inv_std
         grad_x = None
         if self.needs_grad[0]:
             scale = weight * inv_std

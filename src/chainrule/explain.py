@@ -75,6 +75,8 @@ def load_function(spec: str) -> Callable[[], Tensor]:
     if not path.is_file():
         raise ValueError(f"explain: no such file {file!r}")
     module_spec = importlib.util.spec_from_file_location(path.stem, path)
+    if module_spec is None or module_spec.loader is None:
+        raise ValueError(f"explain: {file} is not a Python file (FILE.py:FUNCTION)")
     module = importlib.util.module_from_spec(module_spec)
     try:
         module_spec.loader.exec_module(module)
@@ -131,12 +133,13 @@ def _stem_number(name: str) -> tuple[str, int]:
 
 def _reading_order(leaves: list[Tensor]) -> list[Tensor]:
     """w0..w8 then b0..b3: names grouped by stem (first used first), then by number."""
+    # explain has named every leaf (Tensor.name is Optional), hence the ignores
     stems: dict[str, int] = {}
     for leaf in leaves:
-        stems.setdefault(_stem_number(leaf.name)[0], len(stems))
+        stems.setdefault(_stem_number(leaf.name)[0], len(stems))  # type: ignore[arg-type]
 
     def key(leaf: Tensor) -> tuple[int, int]:
-        stem, number = _stem_number(leaf.name)
+        stem, number = _stem_number(leaf.name)  # type: ignore[arg-type]
         return stems[stem], number
 
     return sorted(leaves, key=key)
@@ -145,7 +148,8 @@ def _reading_order(leaves: list[Tensor]) -> list[Tensor]:
 def _update_lines(leaves: list[Tensor], before: dict[str, np.ndarray], lr: float) -> list[str]:
     lines = [f"SGD step, lr {lr:g}: new = old - lr * grad"]
     for leaf in _reading_order(leaves):
-        old, grad, new = before[leaf.name], leaf.grad.data, leaf.data
+        # named by explain, and given a grad by its backward
+        old, grad, new = before[leaf.name], leaf.grad.data, leaf.data  # type: ignore[index,union-attr]
         lines.append(
             f"  {leaf.name} = {viz._text(old, 4)} - {lr:g} * {viz._text(grad, 4)} = "
             f"{viz._text(new, 4)}"
@@ -194,7 +198,9 @@ def explain(
             leaf.name = f"{leaf.name or 'p'}{i}"
         names.add(leaf.name)
         leaf.grad = None
-    before = {leaf.name: leaf.data.copy() for leaf in leaves}
+    # Every leaf is named now (Tensor.name is Optional, hence the ignores) and, after the
+    # backward below, has a grad.
+    before: dict[str, np.ndarray] = {leaf.name: leaf.data.copy() for leaf in leaves}  # type: ignore[misc]
     forward = viz.trace_forward(loss).replace("\n", "\n  ")
     lines = [f"chainrule explain: {title}", "", "forward pass", f"  {forward}"]
     lines += ["", f"loss: {loss.name} = {viz._text(loss.data, 4)}", ""]
@@ -205,9 +211,9 @@ def explain(
     lines += _update_lines(leaves, before, lr) + ["", drawing_line]
     return Explanation(
         loss=loss.item(),
-        grads={leaf.name: leaf.grad.data.copy() for leaf in leaves},
+        grads={leaf.name: leaf.grad.data.copy() for leaf in leaves},  # type: ignore[misc,union-attr]
         before=before,
-        after={leaf.name: leaf.data.copy() for leaf in leaves},
+        after={leaf.name: leaf.data.copy() for leaf in leaves},  # type: ignore[misc]
         drawing=drawing,
         text="\n".join(lines),
     )

@@ -80,7 +80,7 @@ def gradcheck(
     rng = np.random.default_rng(seed)
     weights: list[np.ndarray] = []
 
-    def objective(*values: np.ndarray) -> Tensor:
+    def objective(*values: np.ndarray) -> tuple[Tensor, list[Tensor]]:
         tensors = [Tensor(v, requires_grad=v.dtype.kind == "f") for v in values]
         out = f(*tensors)
         if not isinstance(out, Tensor):
@@ -108,8 +108,9 @@ def gradcheck(
                 direction = rng.standard_normal(array.shape)
                 plus = [a + eps * direction if j == i else a for j, a in enumerate(arrays)]
                 minus = [a - eps * direction if j == i else a for j, a in enumerate(arrays)]
-                numeric = (numeric_value(plus) - numeric_value(minus)) / (2 * eps)
-                _compare(np.sum(analytic * direction), np.asarray(numeric), i, atol, rtol)
+                slope = (numeric_value(plus) - numeric_value(minus)) / (2 * eps)
+                # np.sum gives a NumPy scalar, which _compare indexes like a 0-d array
+                _compare(np.sum(analytic * direction), np.asarray(slope), i, atol, rtol)  # type: ignore[arg-type]
     return True
 
 

@@ -306,7 +306,8 @@ def _dependencies(root: Tensor) -> dict[int, int]:
     counts = {id(root): 0}
     stack = [root]
     while stack:
-        ctx = stack.pop()._ctx
+        # Only non-leaves are pushed, so ``_ctx`` is a Function here (an annotation, no check).
+        ctx: Function = stack.pop()._ctx  # type: ignore[assignment]
         if ctx.inputs is None:
             raise RuntimeError(
                 f"backward: the graph through {type(ctx).__name__} was already freed by an "
@@ -335,7 +336,7 @@ def _backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
     while ready:
         node = ready.pop()
         grad = grads.pop(id(node))
-        ctx = node._ctx
+        ctx: Function = node._ctx  # type: ignore[assignment]  # non-leaf: annotation, no check
         input_grads = ctx.backward(grad)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
@@ -404,7 +405,7 @@ def _backward_graph(root: Tensor, seed: Tensor, retain_graph: bool) -> None:
     while ready:
         node = ready.pop()
         grad = grads.pop(id(node))
-        ctx = node._ctx
+        ctx: Function = node._ctx  # type: ignore[assignment]  # non-leaf: annotation, no check
         input_grads = _as_tuple(ctx.backward_graph(grad))
         for parent, needs, parent_grad in zip(ctx.inputs, ctx.needs_grad, input_grads):
             if not needs or parent_grad is None:

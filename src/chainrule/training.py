@@ -113,8 +113,10 @@ def build_optimizer(config: TrainConfig, model: nn.Module) -> optim.Optimizer:
     config = resolve(config)
     lr = config.lr
     if config.optimizer == "adam":
+        assert lr is not None  # resolve fills it for every known optimiser
         return optim.Adam(model.parameters(), lr=lr)
     if config.optimizer == "sgd":
+        assert lr is not None
         return optim.SGD(model.parameters(), lr=lr, momentum=0.9, nesterov=True)
     raise ValueError(f"unknown optimizer {config.optimizer!r}; choose from: adam, sgd")
 
@@ -146,6 +148,7 @@ def train(
     if state is not None:
         config = TrainConfig(**{**state.config, "out": str(resume)})
     config = resolve(config)
+    assert config.epochs is not None  # resolve fills it from the recipe
     per_step = RECIPES[config.model].per_step_schedule
     out = Path(config.out or f"runs/{config.model}-{time.strftime('%Y%m%d-%H%M%S')}")
     out.mkdir(parents=True, exist_ok=True)
@@ -258,7 +261,8 @@ def _train_epoch(
 
 
 def _diverged_message(loss: float, epoch: int, step: int, config: TrainConfig, out: Path) -> str:
-    lr = config.lr if config.lr is not None else DEFAULT_LR[config.optimizer]
+    # a resolved config always names its optimiser
+    lr = config.lr if config.lr is not None else DEFAULT_LR[config.optimizer]  # type: ignore[index]
     kept = (
         f"the last good checkpoint is {out / CHECKPOINT}"
         if (out / CHECKPOINT).exists()

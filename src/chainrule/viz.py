@@ -120,11 +120,13 @@ def _backprop(root: Tensor, order: list[Tensor], grad: Any = None) -> _Backprop:
     ready = [root] if root._ctx is not None else []
     while ready:
         node = ready.pop()
-        inputs = node._ctx.inputs
+        ctx = node._ctx
+        assert ctx is not None  # only non-leaves are made ready
+        inputs = ctx.inputs
         grads: tuple[np.ndarray | None, ...] = (None,) * len(inputs)
         upstream = result.grad(node)
         if upstream is not None:  # None only where a backward returned no grad for it
-            grads = _call_backward(node._ctx, upstream)
+            grads = _call_backward(ctx, upstream)
             result.steps.append(_Step(node, upstream, grads))
         now_ready = []
         for parent, parent_grad in zip(inputs, grads):
@@ -181,6 +183,7 @@ def _labels(order: list[Tensor], modules: ModuleMap | None, digits: int) -> dict
 def _expression(tensor: Tensor, labels: dict[int, str], digits: int | None = None) -> str:
     """``a * b`` or ``Sigmoid(a)``; with ``digits``, the same with the inputs' values."""
     ctx = tensor._ctx
+    assert ctx is not None  # called for non-leaves only
     if digits is None:
         args = [labels[id(t)] for t in ctx.inputs]
     else:
@@ -298,17 +301,19 @@ def _step_lines(
     if len(walk.parts.get(id(output), [])) > 1:
         lines.append(f"  {_total_line(output, walk, labels, root, digits)}  (summed over its uses)")
     locals_ = _local_derivatives(step)
-    for parent, grad, local in zip(output._ctx.inputs, step.grads, locals_):
+    ctx = output._ctx
+    assert ctx is not None  # a step is a backward call, so its output is a non-leaf
+    for parent, grad, local in zip(ctx.inputs, step.grads, locals_):
         if grad is None:
             continue
         name = labels[id(parent)]
         head = f"  d{root}/d{name} = d{root}/d{out}"
         upstream, product = _text(step.upstream, digits), _text(grad, digits)
         if local is None:
-            lines.append(f"{head} through {type(output._ctx).__name__}.backward = {product}")
+            lines.append(f"{head} through {type(ctx).__name__}.backward = {product}")
             continue
-        kind, value = local
-        value_text = _fmt(value, digits, limit=_MAX_JACOBIAN)
+        kind, factor = local
+        value_text = _fmt(factor, digits, limit=_MAX_JACOBIAN)
         lines.append(f"{head} {kind} d{out}/d{name} = {upstream} {kind} {value_text} = {product}")
     return lines
 
@@ -316,6 +321,7 @@ def _step_lines(
 def _local_derivatives(step: _Step) -> list[tuple[str, np.ndarray] | None]:
     """Per input: ("*", factor) for elementwise/one-element nodes, ("@", Jacobian), or None."""
     output, ctx = step.output, step.output._ctx
+    assert ctx is not None  # a step is a backward call, so its output is a non-leaf
     if output.size > _MAX_JACOBIAN:
         return [None] * len(ctx.inputs)
     rows = []
@@ -328,7 +334,8 @@ def _local_derivatives(step: _Step) -> list[tuple[str, np.ndarray] | None]:
         if rows[0][i] is None:
             result.append(None)
             continue
-        jacobian = np.stack([row[i].reshape(-1) for row in rows])  # (output.size, input.size)
+        # (output.size, input.size); a backward returns None for an input always or never
+        jacobian = np.stack([row[i].reshape(-1) for row in rows])  # type: ignore[union-attr]
         result.append(_classify(jacobian, parent.shape))
     return result
 
@@ -525,13 +532,13 @@ def _collapse(
     merged: dict[tuple[str, str, int], _Edge] = {}
     for edge in edges:
         src, dst = group.get(edge.src, edge.src), group.get(edge.dst, edge.dst)
-        key = (src, dst, id(edge.value))
+        edge_key = (src, dst, id(edge.value))
         if src == dst:
             continue
-        if key not in merged:
-            merged[key] = _Edge(src, dst, edge.value, edge.grad)
-        elif edge.grad is not None and merged[key].grad is not None:
-            merged[key].grad = merged[key].grad + edge.grad  # one value used twice inside
+        if edge_key not in merged:
+            merged[edge_key] = _Edge(src, dst, edge.value, edge.grad)
+        elif edge.grad is not None and merged[edge_key].grad is not None:
+            merged[edge_key].grad = merged[edge_key].grad + edge.grad  # one value used twice inside
     return kept, list(merged.values())
 
 

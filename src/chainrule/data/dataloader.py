@@ -73,7 +73,7 @@ class DataLoader:
         The dict nests only str and int values, so ``json.dumps`` can store it (e.g. in checkpoint
         metadata). It is taken between epochs: ``iter(loader)`` draws the epoch's order at once.
         """
-        return self._rng.bit_generator.state
+        return self._rng.bit_generator.state  # type: ignore[return-value]  # a dict at runtime
 
     def set_rng_state(self, state: dict[str, Any]) -> None:
         """Restore a state from ``rng_state()``; the next epoch then repeats the recorded one."""

@@ -23,7 +23,7 @@ def manual_seed(seed: int) -> None:
 
 def get_rng_state() -> dict:
     """The initialisers' (and default dropout's) generator state, JSON-serialisable."""
-    return _rng.bit_generator.state
+    return _rng.bit_generator.state  # type: ignore[return-value]  # a dict at runtime
 
 
 def set_rng_state(state: dict) -> None:
