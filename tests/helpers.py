@@ -19,6 +19,28 @@ import chainrule as cr
 BROADCAST_SHAPES = [(), (4,), (3, 4), (1, 4), (3, 1)]
 BROADCAST_PAIRS = [(a, b) for a in BROADCAST_SHAPES for b in BROADCAST_SHAPES]
 
+# Binary operators, spelled the same for chainrule and torch tensors.
+BINARY_OPERATORS = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "pow": lambda a, b: a**b,
+}
+
+# Basic (view-making) indices for a (2, 3, 4) tensor.
+BASIC_INDICES = {
+    "int": 1,
+    "negative_int": -1,
+    "slice": slice(0, 2),
+    "column": (slice(None), 1),
+    "ellipsis_step": (Ellipsis, slice(None, None, 2)),
+    "newaxis": (None, slice(1, None)),
+    "reverse": slice(None, None, -1),
+    "scalar_element": (1, 2, 3),
+    "mixed": (slice(None), slice(1, 3), None),
+}
+
 
 def _is_float(array: np.ndarray) -> bool:
     return array.dtype.kind == "f"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from helpers import check_grad
+from helpers import BASIC_INDICES, check_grad
 
 
 def _x(rng, shape=(2, 3, 4)):
@@ -152,17 +152,6 @@ def test_broadcast_to_bad_shape_raises():
 
 
 # ---------------------------------------------------------------------- basic indexing
-BASIC_INDICES = {
-    "int": 1,
-    "negative_int": -1,
-    "slice": slice(0, 2),
-    "column": (slice(None), 1),
-    "ellipsis_step": (Ellipsis, slice(None, None, 2)),
-    "newaxis": (None, slice(1, None)),
-    "reverse": slice(None, None, -1),
-    "scalar_element": (1, 2, 3),
-    "mixed": (slice(None), slice(1, 3), None),
-}
 
 
 @pytest.mark.parametrize("name", list(BASIC_INDICES))

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import chainrule as cr
 from chainrule.data import load_mnist
+from helpers import BINARY_OPERATORS
 
 SETTINGS = settings(max_examples=40, deadline=None)
 
@@ -27,14 +28,7 @@ def broadcast_pair(draw):
     return tuple(left), tuple(right[drop:])
 
 
-BINARY = {
-    "add": lambda a, b: a + b,
-    "sub": lambda a, b: a - b,
-    "mul": lambda a, b: a * b,
-    "div": lambda a, b: a / b,
-    "pow": lambda a, b: a**b,
-    "where": lambda a, b: cr.where(a.data > 0.5, a, b),
-}
+BINARY = {**BINARY_OPERATORS, "where": lambda a, b: cr.where(a.data > 0.5, a, b)}
 
 
 @SETTINGS

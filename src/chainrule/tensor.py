@@ -406,7 +406,9 @@ def _backward_graph(root: Tensor, seed: Tensor, retain_graph: bool) -> None:
         node = ready.pop()
         grad = grads.pop(id(node))
         ctx: Function = node._ctx  # type: ignore[assignment]  # non-leaf: annotation, no check
-        input_grads = _as_tuple(ctx.backward_graph(grad))
+        input_grads: Any = ctx.backward_graph(grad)  # a user Function may return one grad
+        if type(input_grads) is not tuple:
+            input_grads = (input_grads,)
         for parent, needs, parent_grad in zip(ctx.inputs, ctx.needs_grad, input_grads):
             if not needs or parent_grad is None:
                 continue
@@ -423,10 +425,6 @@ def _backward_graph(root: Tensor, seed: Tensor, retain_graph: bool) -> None:
 
 
 # ---------------------------------------------------------------------- helpers
-def _as_tuple(grads: Any) -> tuple[Any, ...]:
-    return grads if isinstance(grads, tuple) else (grads,)
-
-
 def _data(value: Any) -> Any:
     return value.data if isinstance(value, Tensor) else value
 

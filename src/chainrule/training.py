@@ -261,8 +261,8 @@ def _train_epoch(
 
 
 def _diverged_message(loss: float, epoch: int, step: int, config: TrainConfig, out: Path) -> str:
-    # a resolved config always names its optimiser
-    lr = config.lr if config.lr is not None else DEFAULT_LR[config.optimizer]  # type: ignore[index]
+    lr = config.lr
+    assert lr is not None, "train() passes a resolved config"
     kept = (
         f"the last good checkpoint is {out / CHECKPOINT}"
         if (out / CHECKPOINT).exists()
