@@ -267,10 +267,7 @@ class MaxPool2d(Function):
     def forward(
         self, x: np.ndarray, kernel_size: Pair, stride: Pair, padding: Pair = (0, 0)
     ) -> np.ndarray:
-        _check_pool("max_pool2d", x, kernel_size, padding)
-        out_size = _out_size("max_pool2d", x.shape, kernel_size, stride, padding)
-        xp = _pad(x, padding, -np.inf)
-        slices = _window_slices(kernel_size, stride, out_size)
+        xp, slices = _pool_windows("max_pool2d", x, kernel_size, stride, padding, -np.inf)
         out = np.copy(xp[slices[0]])  # np.copy keeps the layout (order="K")
         for index in slices[1:]:
             np.maximum(out, xp[index], out=out)
@@ -310,10 +307,7 @@ class AvgPool2d(Function):
     def forward(
         self, x: np.ndarray, kernel_size: Pair, stride: Pair, padding: Pair = (0, 0)
     ) -> np.ndarray:
-        _check_pool("avg_pool2d", x, kernel_size, padding)
-        out_size = _out_size("avg_pool2d", x.shape, kernel_size, stride, padding)
-        xp = _pad(x, padding, 0.0)
-        slices = _window_slices(kernel_size, stride, out_size)
+        xp, slices = _pool_windows("avg_pool2d", x, kernel_size, stride, padding, 0.0)
         out = np.copy(xp[slices[0]])
         for index in slices[1:]:
             out += xp[index]
@@ -329,6 +323,15 @@ class AvgPool2d(Function):
         for index in slices:
             grad_xp[index] += share
         return (_crop(grad_xp, padding),)
+
+
+def _pool_windows(
+    op: str, x: np.ndarray, kernel_size: Pair, stride: Pair, padding: Pair, fill: float
+) -> tuple[np.ndarray, list[tuple[Any, ...]]]:
+    """The padded input and, per kernel offset, the index of its strided slice."""
+    _check_pool(op, x, kernel_size, padding)
+    out_size = _out_size(op, x.shape, kernel_size, stride, padding)
+    return _pad(x, padding, fill), _window_slices(kernel_size, stride, out_size)
 
 
 def _check_pool(op: str, x: np.ndarray, kernel_size: Pair, padding: Pair) -> None:
