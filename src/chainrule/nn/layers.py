@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import ops
 from ..tensor import DEFAULT_DTYPE, Tensor
-from . import functional as F
 from . import init
 from .module import Module, Parameter
 
@@ -41,7 +41,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.linear(x, self.weight, self.bias)
+        return ops.Linear.apply(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (
@@ -54,21 +54,21 @@ class ReLU(Module):
     """max(x, 0)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.relu(x)
+        return ops.Relu.apply(x)
 
 
 class Sigmoid(Module):
     """1 / (1 + exp(-x))."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.sigmoid(x)
+        return ops.Sigmoid.apply(x)
 
 
 class Tanh(Module):
     """tanh(x)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.tanh(x)
+        return ops.Tanh.apply(x)
 
 
 class Flatten(Module):
