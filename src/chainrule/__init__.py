@@ -14,6 +14,7 @@ from .autograd import Function, detect_anomaly, enable_grad, grad_enabled, no_gr
 from .ops import concat, stack, where
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .serialization import load, save
+from .allocator import keep_freed_memory
 from . import nn, optim, data  # noqa: E402
 from . import viz  # noqa: E402
 
@@ -27,6 +28,7 @@ __all__ = [
     "detect_anomaly",
     "enable_grad",
     "grad_enabled",
+    "keep_freed_memory",
     "load",
     "gradcheck",
     "nn",

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .autograd import Function
+from .autograd import Function, grad_enabled
 
 Grads = tuple[np.ndarray | None, ...]
 Pair = tuple[int, int]
@@ -116,10 +116,10 @@ def _unfold_source(x: np.ndarray, padding: Pair, channels_last: bool) -> np.ndar
 
 
 def _im2col(
-    xs: np.ndarray, kernel: Pair, stride: Pair, channels_last: bool, batch: slice
+    xs: np.ndarray, kernel: Pair, stride: Pair, channels_last: bool, batch: slice, into: Any
 ) -> np.ndarray:
     """The windows of samples ``batch`` as columns, (KH*KW*C or C*KH*KW, n*OH*OW), copied
-    into a scratch array (valid until the next call)."""
+    into ``into`` (this batch's part of a columns array), or if None a scratch array."""
     (kh, kw), (sh, sw) = kernel, stride
     if channels_last:  # rows (n*OH*OW, KH*KW*C), returned transposed (a view)
         windows = sliding_window_view(xs[batch], kernel, axis=(1, 2))[:, ::sh, ::sw]
@@ -127,11 +127,22 @@ def _im2col(
     else:
         windows = sliding_window_view(xs[:, batch], kernel, axis=(2, 3))[:, :, ::sh, ::sw]
         windows = windows.transpose(0, 4, 5, 1, 2, 3)  # (C, KH, KW, n, OH, OW)
-    cols = _scratch_array("cols", windows.shape, xs.dtype)
+    if into is None:
+        cols = _scratch_array("cols", windows.shape, xs.dtype)
+    else:
+        cols = into.reshape(windows.shape)
+        assert np.shares_memory(cols, into), "im2col: the columns must land in `into`"
     np.copyto(cols, windows)
     if channels_last:
         return cols.reshape(-1, kh * kw * windows.shape[-1]).T
     return cols.reshape(windows.shape[0] * kh * kw, -1)
+
+
+def _part(cols: np.ndarray | None, part: slice, channels_last: bool) -> np.ndarray | None:
+    """The rows (channels-last) or columns of ``cols`` that one batch slice fills."""
+    if cols is None:
+        return None
+    return cols[part] if channels_last else cols[:, part]
 
 
 def _batches(n: int, sample_bytes: int) -> list[slice]:
@@ -160,6 +171,12 @@ class Conv2d(Function):
         dtype = np.result_type(x.dtype, w.dtype)
         channels_last = c >= _CHANNELS_LAST_MIN
         xs = _unfold_source(x, padding, channels_last)
+        # NOTE: backward's weight gradient reads the same columns; unfolding once and keeping
+        # them (KH*KW times the input) is faster than unfolding again.
+        cols = None
+        if grad_enabled():
+            shape = (n * oh * ow, c * kh * kw) if channels_last else (c * kh * kw, n * oh * ow)
+            cols = np.empty(shape, dtype=x.dtype)
         # im2col and one GEMM, a few samples at a time so the columns stay in cache
         chunks = _batches(n, oh * ow * c * kh * kw * x.itemsize)
         if channels_last:
@@ -169,43 +186,38 @@ class Conv2d(Function):
             out = np.empty((o, n * oh * ow), dtype=dtype)  # channel-major
             out_rows = _scratch_array("rows", (chunks[0].stop * oh * ow, o), dtype)
             for batch in chunks:
-                cols_t = _im2col(xs, (kh, kw), stride, True, batch)
+                part = slice(batch.start * oh * ow, batch.stop * oh * ow)
+                cols_t = _im2col(xs, (kh, kw), stride, True, batch, _part(cols, part, True))
                 rows = out_rows[: cols_t.shape[1]]
                 np.matmul(cols_t.T, w_mat.T, out=rows)
                 if b is not None:
                     rows += b
-                out[:, batch.start * oh * ow : batch.stop * oh * ow] = rows.T
+                out[:, part] = rows.T
         else:
             w_mat = w.reshape(o, c * kh * kw)
             out = np.empty((o, n * oh * ow), dtype=dtype)  # channel-major
             for batch in chunks:
-                cols_t = _im2col(xs, (kh, kw), stride, False, batch)
-                out_chunk = out[:, batch.start * oh * ow : batch.stop * oh * ow]
+                part = slice(batch.start * oh * ow, batch.stop * oh * ow)
+                cols_t = _im2col(xs, (kh, kw), stride, False, batch, _part(cols, part, False))
+                out_chunk = out[:, part]
                 np.matmul(w_mat, cols_t, out=out_chunk)
                 if b is not None:
                     out_chunk += b[:, None]
-        # NOTE: backward unfolds x again rather than keep the columns (KH*KW times the
-        # input) alive between the passes: the peak memory and its page faults cost more.
-        self.saved = (x, w_mat, w.shape, stride, padding, channels_last)
+        self.saved = (x.shape, cols, w_mat, w.shape, stride, padding, channels_last)
         return out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
 
     def backward(self, grad: np.ndarray) -> Grads:
-        x, w_mat, w_shape, stride, padding, channels_last = self.saved
-        n, c, h, w = x.shape
+        x_shape, cols, w_mat, w_shape, stride, padding, channels_last = self.saved
+        n, c, h, w = x_shape
         o, _, kh, kw = w_shape
         oh, ow = grad.shape[2:]
         grad_mat = _channel_major(grad).transpose(1, 0, 2, 3).reshape(o, n * oh * ow)
         grad_x = grad_w = None
         if self.needs_grad[1]:
-            grad_w = np.zeros(w_mat.shape, dtype=np.result_type(grad, w_mat))
-            xs = _unfold_source(x, padding, channels_last)
-            for batch in _batches(n, oh * ow * c * kh * kw * x.itemsize):
-                cols_t = _im2col(xs, (kh, kw), stride, channels_last, batch)
-                grad_chunk = grad_mat[:, batch.start * oh * ow : batch.stop * oh * ow]
-                if channels_last:  # dL/dw = dL/dy @ cols^T, summed over the chunks
-                    grad_w += grad_chunk @ cols_t.T
-                else:  # NOTE: the same product; BLAS is faster in this order for these shapes
-                    grad_w += (cols_t @ grad_chunk.T).T
+            if channels_last:  # dL/dw = dL/dy @ cols^T
+                grad_w = grad_mat @ cols
+            else:  # NOTE: the same product; BLAS is faster in this order for these shapes
+                grad_w = (cols @ grad_mat.T).T
             if channels_last:
                 grad_w = np.ascontiguousarray(grad_w.reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
             else:
@@ -276,6 +288,7 @@ class MaxPool2d(Function):
 
     def backward(self, grad: np.ndarray) -> Grads:
         xp, out, kernel_size, stride, padding = self.saved
+        grad = _in_layout_of(grad, out)
         slices = _window_slices(kernel_size, stride, out.shape[2:])
         overlap = stride[0] < kernel_size[0] or stride[1] < kernel_size[1]
         tiled = not overlap and all(
@@ -341,6 +354,19 @@ def _check_pool(op: str, x: np.ndarray, kernel_size: Pair, padding: Pair) -> Non
         raise ValueError(
             f"{op}: padding {padding} must be at most half the kernel size {kernel_size}"
         )
+
+
+def _in_layout_of(a: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """``a`` stored in ``like``'s memory order (a copy only when it differs).
+
+    NOTE: elementwise ops on operands of different layouts run 2-3x slower; a gradient
+    reshaped from a Linear layer arrives (N, C, H, W) while pooling saved channel-major.
+    """
+    if a.strides == like.strides:
+        return a
+    copy = np.empty_like(like, dtype=a.dtype)
+    copy[...] = a
+    return copy
 
 
 def _crop(x: np.ndarray, padding: Pair) -> np.ndarray:

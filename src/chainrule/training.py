@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import nn, optim
+from .allocator import keep_freed_memory
 from .autograd import no_grad
 from .checkpoint import load_run_state, save_run_state
 from .data import DataLoader, TensorDataset, load_mnist
@@ -152,6 +153,7 @@ def train(
     per_step = RECIPES[config.model].per_step_schedule
     out = Path(config.out or f"runs/{config.model}-{time.strftime('%Y%m%d-%H%M%S')}")
     out.mkdir(parents=True, exist_ok=True)
+    keep_freed_memory()  # every step allocates what the last one freed: reuse it
     started = time.perf_counter()
     train_images, train_labels = load_mnist(config.data, train=True)
     test_images, test_labels = load_mnist(config.data, train=False)
