@@ -121,7 +121,7 @@ def test_log_softmax_grad_values():
 
 
 # ---------------------------------------------------------------------- linear
-LINEAR_SHAPES = [(5, 3), (3,), (2, 5, 3)]
+LINEAR_SHAPES = [(5, 3), (1, 3), (3,), (2, 5, 3)]  # (1, 3): the batch-1 path
 
 
 @pytest.mark.parametrize("shape", LINEAR_SHAPES)

@@ -334,7 +334,7 @@ def test_log_softmax_large_logits(axis):
     )
 
 
-@pytest.mark.parametrize("shape", [(5, 3), (3,), (2, 5, 3)])
+@pytest.mark.parametrize("shape", [(5, 3), (1, 3), (3,), (2, 5, 3)])
 @pytest.mark.parametrize("bias", [True, False])
 def test_linear_shapes(rng, shape, bias):
     arrays = [rng.standard_normal(shape), rng.standard_normal((4, 3))]

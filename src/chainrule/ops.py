@@ -273,7 +273,7 @@ class Sigmoid(Function):
     def forward(self, a: np.ndarray) -> np.ndarray:
         # NOTE: s = exp(-softplus(-a)); logaddexp(0, -a) never overflows, and one buffer
         # serves all four passes.
-        out = np.negative(a, out=np.empty_like(a))  # out= keeps 0-d results arrays
+        out = np.asarray(np.negative(a))  # asarray: a 0-d input's result is a scalar
         np.logaddexp(0, out, out=out)
         np.negative(out, out=out)
         np.exp(out, out=out)
@@ -657,7 +657,9 @@ class Linear(Function):
         x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
         # NOTE: ndarray.dot, not @: the same GEMM, a third of the call cost on small arrays.
         out = x2.dot(w.T)
-        if b is not None:
+        if b is not None and len(out) == 1:
+            out[0] += b  # NOTE: batch 1: a same-shape add costs a third of a broadcast one
+        elif b is not None:
             out += b
         self.saved = (x2, w, x.shape)
         return out if x.ndim == 2 else out.reshape(*x.shape[:-1], w.shape[0])
@@ -672,7 +674,9 @@ class Linear(Function):
         grad_w = grad2.T.dot(x2) if self.needs_grad[1] else None  # dL/dw = g^T @ x
         if len(self.needs_grad) == 2:
             return grad_x, grad_w
-        grad_b = grad2.sum(axis=0) if self.needs_grad[2] else None  # dL/db = sum_n g
+        grad_b = None
+        if self.needs_grad[2]:  # dL/db = sum_n g; at batch 1 a copy, 5x cheaper than a sum
+            grad_b = grad2[0].copy() if len(grad2) == 1 else grad2.sum(axis=0)
         return grad_x, grad_w, grad_b
 
     def backward_graph(self, grad: Tensor) -> TensorGrads:
