@@ -135,6 +135,15 @@ class Function:
     needs_grad: tuple[bool, ...]
     saved: tuple[Any, ...]
 
+    # Whether backward is known to hand each input the upstream grad itself, a view, or a
+    # fresh array of the input's shape returned once: true of chainrule's own primitives,
+    # whose gradients the engine then keeps without checking for sharing.
+    _fresh_grads = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._fresh_grads = cls.__module__ in ("chainrule.ops", "chainrule.conv")
+
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__}: forward is not implemented")
 

@@ -242,8 +242,9 @@ class Conv2d(Function):
                 grad_xs = np.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=grad_cols.dtype)
                 for k, index in enumerate(slices):
                     grad_xs[index] += grad_cols[:, k]
-            grad_x = grad_xs[:, :, ph : ph + h, pw : pw + w]
-            grad_x = _channel_major(grad_x.transpose(1, 0, 2, 3))
+            # a fresh channel-major copy of the interior (grad_xs may be a scratch array)
+            grad_x = np.array(grad_xs[:, :, ph : ph + h, pw : pw + w], order="C")
+            grad_x = grad_x.transpose(1, 0, 2, 3)
         if len(self.needs_grad) == 2:
             return grad_x, grad_w
         grad_b = _row_sums(grad_mat) if self.needs_grad[2] else None  # dL/db = sum_nhw g

@@ -345,10 +345,11 @@ def _backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
             for parent_grad in input_grads:
                 if parent_grad is not None:
                     check_finite(parent_grad, type(ctx).__name__, "backward")
+        fresh = ctx._fresh_grads
         for parent, needs, parent_grad in zip(ctx.inputs, ctx.needs_grad, input_grads):
             if parent_grad is None or not needs:
                 continue
-            assert parent_grad.shape == parent.data.shape, (
+            assert fresh or parent_grad.shape == parent.data.shape, (
                 f"{type(ctx).__name__}.backward returned a grad of shape {parent_grad.shape} "
                 f"for an input of shape {parent.shape}"
             )
@@ -360,14 +361,14 @@ def _backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
                 # A grad array may be shared (the upstream passed through, a view, a
                 # broadcast, one array returned for several inputs): a leaf keeps it, and
                 # later adds into it in place, only if nobody else can see it.
-                owned = (
-                    parent_grad is not grad
-                    and parent_grad.base is None
-                    and (len(input_grads) == 1 or _count(parent_grad, input_grads) == 1)
-                    and id(parent_grad) not in given_to_leaves
-                    and parent_grad.flags.writeable
-                )
-                given_to_leaves.add(id(parent_grad))
+                owned = parent_grad is not grad and parent_grad.base is None
+                if owned and not fresh:
+                    owned = (
+                        (len(input_grads) == 1 or _count(parent_grad, input_grads) == 1)
+                        and id(parent_grad) not in given_to_leaves
+                        and parent_grad.flags.writeable
+                    )
+                    given_to_leaves.add(id(parent_grad))
                 _accumulate_leaf(parent, parent_grad, owned)
                 continue
             earlier = grads.get(parent_ctx)
