@@ -1,4 +1,4 @@
-"""One CNN training step: chainrule against PyTorch CPU, interleaved in one process.
+"""One CNN training step: chainrule against PyTorch CPU and bare GEMMs, interleaved.
 
 Both contenders run the architecture of ``chainrule train --model cnn`` (PyTorch's copy is
 built layer by layer from it and starts from the same weights) on the same 128 MNIST
@@ -7,8 +7,9 @@ two threads, as OpenBLAS does on a two-core machine. Each round times a block of
 each, back to back as in training, in alternating order, with a short sleep before every
 block (spinning BLAS threads of the previous contender settle). The result is the
 per-round ratio of mean step times, chainrule / PyTorch: its median and range, and the
-ratio of the two fastest blocks. Like ``chainrule train``, the process first calls
-``keep_freed_memory`` (it applies to both contenders).
+ratio of the two fastest blocks. A third contender, ``gemm_floor``, runs only the step's
+matrix products, the arithmetic no framework can skip. Like ``chainrule train``, the
+process first calls ``keep_freed_memory`` (it applies to every contender).
 
     python -m bench.cnn_step [--rounds 20] [--steps 5] [--warmup 3] [--threads 2]
 """
@@ -20,6 +21,7 @@ import json
 import platform
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +73,41 @@ def torch_twin(model: nn.Sequential) -> torch.nn.Sequential:
     return twin_model
 
 
+def gemm_floor(model: nn.Sequential, images: np.ndarray) -> Callable[[], None]:
+    """Only the matrix products of the step, each as one GEMM with the fewest FLOPs: the
+    forward, the weight gradients and the input gradients (not the first layer's) of every
+    convolution (as im2col GEMMs) and Linear layer. No framework does less arithmetic."""
+    rng = np.random.default_rng(0)
+    shapes = []  # (M, K, N) of each product
+    x = cr.Tensor(images)
+    for index, layer in enumerate(model.layers):
+        if isinstance(layer, nn.Conv2d):
+            out = layer(x)
+            m = out.shape[0] * out.shape[2] * out.shape[3]
+            k, o = x.shape[1] * layer.kernel_size[0] * layer.kernel_size[1], layer.out_channels
+        elif isinstance(layer, nn.Linear):
+            out = layer(x)
+            m, k, o = x.shape[0], layer.in_features, layer.out_features
+        else:
+            x = layer(x)
+            continue
+        shapes += [(m, k, o), (o, m, k)] + ([(m, o, k)] if index > 0 else [])
+        x = out
+    pairs = [
+        (
+            rng.standard_normal((m, k), dtype=np.float32),
+            rng.standard_normal((k, n), dtype=np.float32),
+        )
+        for m, k, n in shapes
+    ]
+
+    def step() -> None:
+        for a, b in pairs:
+            a @ b
+
+    return step
+
+
 def _torch_keys(model: nn.Sequential) -> dict[str, np.ndarray]:
     """chainrule's "layers.3.weight" is PyTorch's "3.weight"."""
     return {key.removeprefix("layers."): value for key, value in model.state_dict().items()}
@@ -112,10 +149,13 @@ def main() -> None:
 
     first = chainrule_step(), pytorch_step()  # same weights, same batch: same loss
     assert abs(first[0] - first[1]) < 1e-4, f"the twins disagree: losses {first}"
-    contenders = {"chainrule": chainrule_step, "pytorch": pytorch_step}
+    with cr.no_grad():
+        floor = gemm_floor(model, images)
+    contenders = {"chainrule": chainrule_step, "pytorch": pytorch_step, "gemm_floor": floor}
     seconds: dict[str, list[float]] = {name: [] for name in contenders}
+    names = list(contenders)
     for round_ in range(args.warmup + args.rounds):
-        order = list(contenders) if round_ % 2 == 0 else list(reversed(contenders))
+        order = names[round_ % len(names) :] + names[: round_ % len(names)]
         for name in order:
             time.sleep(PAUSE_S)
             start = time.perf_counter()
@@ -125,6 +165,12 @@ def main() -> None:
                 seconds[name].append((time.perf_counter() - start) / args.steps)
 
     ratios = [a / b for a, b in zip(seconds["chainrule"], seconds["pytorch"])]
+    over_floor = {
+        name: round(
+            statistics.median(t / f for t, f in zip(seconds[name], seconds["gemm_floor"])), 3
+        )
+        for name in ("chainrule", "pytorch")
+    }
     summary = {
         "benchmark": "one training step of `chainrule train --model cnn`, batch 128",
         "architecture": repr(model),
@@ -149,6 +195,7 @@ def main() -> None:
             for name, values in seconds.items()
         },
         "ratios": [round(r, 3) for r in ratios],
+        "median_ratio_to_gemm_floor": over_floor,
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(summary, indent=2) + "\n")
@@ -160,7 +207,9 @@ def main() -> None:
     print(
         f"\nchainrule / pytorch per round: median {ratio['median']}x "
         f"(min {ratio['min']}, max {ratio['max']}) over {args.rounds} rounds; "
-        f"fastest block / fastest block: {summary['ratio_of_fastest']}x"
+        f"fastest block / fastest block: {summary['ratio_of_fastest']}x\n"
+        f"over the bare GEMMs of the step: chainrule {over_floor['chainrule']}x, "
+        f"pytorch {over_floor['pytorch']}x"
     )
 
 
