@@ -9,10 +9,15 @@ import pytest
 
 import chainrule as cr
 import chainrule.nn.functional as F
+from chainrule import ops
 from chainrule.autograd import Function
 from test_double_backward import CASES, draw
 
-CONV_CASES = {
+EXTRA_CASES = {
+    "scatter_add": (
+        lambda a: ops.ScatterAdd.apply(a * a, shape=(5,), index=np.array([0, 2, 0])),
+        [(3,)],
+    ),
     "conv2d_image": (lambda x, w: F.conv2d(x, w, padding=1), [(2, 1, 5, 5), (3, 1, 3, 3)]),
     "conv2d_channels": (
         lambda x, w, b: F.conv2d(x, w, b, stride=2),
@@ -39,9 +44,25 @@ def _nodes(root: cr.Tensor) -> list[Function]:
     return list(seen.values())
 
 
-@pytest.mark.parametrize("name", sorted(CASES) + sorted(CONV_CASES))
+ALL_CASES = {**CASES, **EXTRA_CASES}
+
+
+def test_every_primitive_has_a_case():
+    covered = set()
+    for fn, shapes in ALL_CASES.values():
+        out = fn(*[cr.tensor(a, requires_grad=True) for a in draw(shapes)])
+        covered |= {type(ctx) for ctx in _nodes(out)}
+    primitives = {cls for cls in _subclasses(Function) if cls._fresh_grads}
+    assert primitives - covered == set()
+
+
+def _subclasses(cls: type) -> list[type]:
+    return [sub for direct in cls.__subclasses__() for sub in (direct, *_subclasses(direct))]
+
+
+@pytest.mark.parametrize("name", sorted(ALL_CASES))
 def test_primitives_hand_out_unshared_grads(name):
-    fn, shapes = {**CASES, **CONV_CASES}[name]
+    fn, shapes = ALL_CASES[name]
     out = fn(*[cr.tensor(a, requires_grad=True) for a in draw(shapes)])
     nodes = _nodes(out)
     assert nodes and all(ctx._fresh_grads for ctx in nodes)
