@@ -131,7 +131,7 @@ def _im2col(
         cols = _scratch_array("cols", windows.shape, xs.dtype)
     else:
         cols = into.reshape(windows.shape)
-        assert np.shares_memory(cols, into), "im2col: the columns must land in `into`"
+        assert np.may_share_memory(cols, into), "im2col: the columns must land in `into`"
     np.copyto(cols, windows)
     if channels_last:
         return cols.reshape(-1, kh * kw * windows.shape[-1]).T

@@ -360,7 +360,8 @@ def _backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
                     continue
                 # A grad array may be shared (the upstream passed through, a view, a
                 # broadcast, one array returned for several inputs): a leaf keeps it, and
-                # later adds into it in place, only if nobody else can see it.
+                # later adds into it in place, only if nobody else can see it. chainrule's
+                # primitives share only the first two ways; a user Function is checked for all.
                 owned = parent_grad is not grad and parent_grad.base is None
                 if owned and not fresh:
                     owned = (
