@@ -8,6 +8,7 @@ import pytest
 import chainrule as cr
 import chainrule.nn as nn
 import chainrule.nn.functional as F
+from chainrule import conv
 from helpers import check_grad
 
 # (x shape, weight shape, stride, padding): odd sizes, batch 1, stride > 1, padding > 0,
@@ -69,6 +70,22 @@ def test_conv2d_only_weight_needs_grad(rng):
     image = cr.tensor(x)
     F.conv2d(image, weight, padding=1).sum().backward()
     assert image.grad is None and weight.grad.shape == (3, 4, 3, 3)
+
+
+@pytest.mark.parametrize("x_shape", [(5, 1, 7, 7), (5, 4, 7, 7)])  # channel-major, channels-last
+def test_conv2d_unfolds_again_when_columns_are_too_big_to_keep(rng, monkeypatch, x_shape):
+    x, w = _conv_inputs(rng, x_shape, (3, x_shape[1], 3, 3))
+
+    def weight_grad():
+        weight = cr.tensor(w, requires_grad=True)
+        out = F.conv2d(cr.tensor(x), weight, stride=2, padding=1)
+        (out * np.arange(out.size).reshape(out.shape)).sum().backward()
+        return weight.grad.data
+
+    kept = weight_grad()
+    monkeypatch.setattr(conv, "_KEPT_COLUMNS_MAX_BYTES", 0)
+    monkeypatch.setattr(conv, "_CHUNK_BYTES", 1)  # one sample per chunk
+    np.testing.assert_allclose(weight_grad(), kept, rtol=1e-12)
 
 
 def test_conv2d_keeps_float32(rng):

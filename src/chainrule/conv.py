@@ -30,6 +30,10 @@ _CHANNELS_LAST_MIN = 4
 # The batch is unfolded a few samples at a time, about this many bytes of columns each: they
 # stay in cache for the GEMM that reads them (measured 15-25% faster than all at once).
 _CHUNK_BYTES = 2 << 20
+# Columns up to this size are kept from forward for the weight gradient; bigger ones are
+# unfolded again in backward, chunk by chunk, so a large layer never holds KH*KW copies of
+# its input.
+_KEPT_COLUMNS_MAX_BYTES = 64 << 20
 # Work arrays up to this size are kept, one per name and thread, and reused (at most
 # 4 names: about 32 MB held per thread that ran a convolution).
 _SCRATCH_MAX_BYTES = 8 << 20
@@ -174,8 +178,8 @@ class Conv2d(Function):
         # NOTE: backward's weight gradient reads the same columns; unfolding once and keeping
         # them (KH*KW times the input) is faster than unfolding again.
         cols = None
-        if grad_enabled():
-            shape = (n * oh * ow, c * kh * kw) if channels_last else (c * kh * kw, n * oh * ow)
+        shape = (n * oh * ow, c * kh * kw) if channels_last else (c * kh * kw, n * oh * ow)
+        if grad_enabled() and shape[0] * shape[1] * x.itemsize <= _KEPT_COLUMNS_MAX_BYTES:
             cols = np.empty(shape, dtype=x.dtype)
         # im2col and one GEMM, a few samples at a time so the columns stay in cache
         chunks = _batches(n, oh * ow * c * kh * kw * x.itemsize)
@@ -203,21 +207,27 @@ class Conv2d(Function):
                 np.matmul(w_mat, cols_t, out=out_chunk)
                 if b is not None:
                     out_chunk += b[:, None]
-        self.saved = (x.shape, cols, w_mat, w.shape, stride, padding, channels_last)
+        self.saved = (x, cols, w_mat, w.shape, stride, padding, channels_last)
         return out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
 
     def backward(self, grad: np.ndarray) -> Grads:
-        x_shape, cols, w_mat, w_shape, stride, padding, channels_last = self.saved
-        n, c, h, w = x_shape
+        x, cols, w_mat, w_shape, stride, padding, channels_last = self.saved
+        n, c, h, w = x.shape
         o, _, kh, kw = w_shape
         oh, ow = grad.shape[2:]
         grad_mat = _channel_major(grad).transpose(1, 0, 2, 3).reshape(o, n * oh * ow)
         grad_x = grad_w = None
         if self.needs_grad[1]:
-            if channels_last:  # dL/dw = dL/dy @ cols^T
-                grad_w = grad_mat @ cols
-            else:  # NOTE: the same product; BLAS is faster in this order for these shapes
-                grad_w = (cols @ grad_mat.T).T
+            if cols is not None:
+                grad_w = _weight_grad(grad_mat, cols, channels_last)
+            else:  # the columns were too big to keep: unfold x again, chunk by chunk
+                xs = _unfold_source(x, padding, channels_last)
+                grad_w = np.zeros(w_mat.shape, dtype=np.result_type(grad, w_mat))
+                for batch in _batches(n, oh * ow * c * kh * kw * x.itemsize):
+                    cols_t = _im2col(xs, (kh, kw), stride, channels_last, batch, None)
+                    part = slice(batch.start * oh * ow, batch.stop * oh * ow)
+                    rows = cols_t.T if channels_last else cols_t
+                    grad_w += _weight_grad(grad_mat[:, part], rows, channels_last)
             if channels_last:
                 grad_w = np.ascontiguousarray(grad_w.reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
             else:
@@ -249,6 +259,13 @@ class Conv2d(Function):
             return grad_x, grad_w
         grad_b = _row_sums(grad_mat) if self.needs_grad[2] else None  # dL/db = sum_nhw g
         return grad_x, grad_w, grad_b
+
+
+def _weight_grad(grad_mat: np.ndarray, cols: np.ndarray, channels_last: bool) -> np.ndarray:
+    """dL/dw = dL/dy @ cols^T, for columns stored as rows (M, K) or channel-major (K, M)."""
+    if channels_last:
+        return grad_mat @ cols
+    return (cols @ grad_mat.T).T  # NOTE: the same product; BLAS is faster in this order
 
 
 def _check_conv(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> None:
