@@ -81,16 +81,16 @@ def gemm_floor(model: nn.Sequential, images: np.ndarray) -> Callable[[], None]:
     shapes = []  # (M, K, N) of each product
     x = cr.Tensor(images)
     for index, layer in enumerate(model.layers):
+        out = layer(x)
         if isinstance(layer, nn.Conv2d):
-            out = layer(x)
             m = out.shape[0] * out.shape[2] * out.shape[3]
             k, o = x.shape[1] * layer.kernel_size[0] * layer.kernel_size[1], layer.out_channels
         elif isinstance(layer, nn.Linear):
-            out = layer(x)
             m, k, o = x.shape[0], layer.in_features, layer.out_features
-        else:
-            x = layer(x)
+        else:  # no matrix product in this layer
+            x = out
             continue
+        # forward, weight gradient, and input gradient (the image needs none)
         shapes += [(m, k, o), (o, m, k)] + ([(m, o, k)] if index > 0 else [])
         x = out
     pairs = [
