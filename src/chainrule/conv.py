@@ -128,27 +128,33 @@ def _unfold_source(x: np.ndarray, padding: Pair, channels_last: bool) -> np.ndar
     return xs
 
 
-def _im2col(
-    xs: np.ndarray, kernel: Pair, stride: Pair, channels_last: bool, batch: slice, into: Any
-) -> np.ndarray:
+def _windows(xs: np.ndarray, kernel: Pair, stride: Pair, channels_last: bool) -> np.ndarray:
+    """Every window of the unfolded source as one view: (N, OH, OW, KH, KW, C) channels-last,
+    else (C, KH, KW, N, OH, OW). Built once per call; each batch chunk slices it."""
+    (sh, sw) = stride
+    if channels_last:
+        windows = sliding_window_view(xs, kernel, axis=(1, 2))[:, ::sh, ::sw]
+        return windows.transpose(0, 1, 2, 4, 5, 3)
+    windows = sliding_window_view(xs, kernel, axis=(2, 3))[:, :, ::sh, ::sw]
+    return windows.transpose(0, 4, 5, 1, 2, 3)
+
+
+def _im2col(windows: np.ndarray, channels_last: bool, batch: slice, into: Any) -> np.ndarray:
     """The windows of samples ``batch`` as columns, (KH*KW*C or C*KH*KW, n*OH*OW), copied
     into ``into`` (this batch's part of a columns array), or if None a scratch array."""
-    (kh, kw), (sh, sw) = kernel, stride
     if channels_last:  # rows (n*OH*OW, KH*KW*C), returned transposed (a view)
-        windows = sliding_window_view(xs[batch], kernel, axis=(1, 2))[:, ::sh, ::sw]
-        windows = windows.transpose(0, 1, 2, 4, 5, 3)  # (n, OH, OW, KH, KW, C)
+        windows = windows[batch]
     else:
-        windows = sliding_window_view(xs[:, batch], kernel, axis=(2, 3))[:, :, ::sh, ::sw]
-        windows = windows.transpose(0, 4, 5, 1, 2, 3)  # (C, KH, KW, n, OH, OW)
+        windows = windows[:, :, :, batch]
     if into is None:
-        cols = _scratch_array("cols", windows.shape, xs.dtype)
+        cols = _scratch_array("cols", windows.shape, windows.dtype)
     else:
         cols = into.reshape(windows.shape)
         assert np.may_share_memory(cols, into), "im2col: the columns must land in `into`"
     np.copyto(cols, windows)
     if channels_last:
-        return cols.reshape(-1, kh * kw * windows.shape[-1]).T
-    return cols.reshape(windows.shape[0] * kh * kw, -1)
+        return cols.reshape(-1, np.prod(windows.shape[3:])).T
+    return cols.reshape(np.prod(windows.shape[:3]), -1)
 
 
 def _part(cols: np.ndarray | None, part: slice, channels_last: bool) -> np.ndarray | None:
@@ -184,6 +190,7 @@ class Conv2d(Function):
         dtype = np.result_type(x.dtype, w.dtype)
         channels_last = c >= _CHANNELS_LAST_MIN
         xs = _unfold_source(x, padding, channels_last)
+        windows = _windows(xs, (kh, kw), stride, channels_last)
         # NOTE: backward's weight gradient reads the same columns; unfolding once and keeping
         # them (KH*KW times the input) is faster than unfolding again.
         cols = None
@@ -200,7 +207,7 @@ class Conv2d(Function):
             out_rows = _scratch_array("rows", (chunks[0].stop * oh * ow, o), dtype)
             for batch in chunks:
                 part = slice(batch.start * oh * ow, batch.stop * oh * ow)
-                cols_t = _im2col(xs, (kh, kw), stride, True, batch, _part(cols, part, True))
+                cols_t = _im2col(windows, True, batch, _part(cols, part, True))
                 rows = out_rows[: cols_t.shape[1]]
                 np.matmul(cols_t.T, w_mat.T, out=rows)
                 if b is not None:
@@ -211,7 +218,7 @@ class Conv2d(Function):
             out = np.empty((o, n * oh * ow), dtype=dtype)  # channel-major
             for batch in chunks:
                 part = slice(batch.start * oh * ow, batch.stop * oh * ow)
-                cols_t = _im2col(xs, (kh, kw), stride, False, batch, _part(cols, part, False))
+                cols_t = _im2col(windows, False, batch, _part(cols, part, False))
                 out_chunk = out[:, part]
                 np.matmul(w_mat, cols_t, out=out_chunk)
                 if b is not None:
@@ -231,9 +238,10 @@ class Conv2d(Function):
                 grad_w = _weight_grad(grad_mat, cols, channels_last)
             else:  # the columns were too big to keep: unfold x again, chunk by chunk
                 xs = _unfold_source(x, padding, channels_last)
+                windows = _windows(xs, (kh, kw), stride, channels_last)
                 grad_w = np.zeros(w_mat.shape, dtype=np.result_type(grad, w_mat))
                 for batch in _batches(n, oh * ow * c * kh * kw * x.itemsize):
-                    cols_t = _im2col(xs, (kh, kw), stride, channels_last, batch, None)
+                    cols_t = _im2col(windows, channels_last, batch, None)
                     part = slice(batch.start * oh * ow, batch.stop * oh * ow)
                     rows = cols_t.T if channels_last else cols_t
                     grad_w += _weight_grad(grad_mat[:, part], rows, channels_last)
