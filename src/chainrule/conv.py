@@ -260,9 +260,8 @@ class Conv2d(Function):
                 grad_cols = _scratch_array("rows", (n * oh * ow, c), np.result_type(grad, w_mat))
                 grad_xs = _scratch_array("grad", (n, h + 2 * ph, w + 2 * pw, c), grad_cols.dtype)
                 grad_xs.fill(0)
-                grad_rows = np.ascontiguousarray(grad_mat.T)
                 for k, (_, rows, columns) in enumerate(slices):
-                    np.matmul(grad_rows, w_offsets[:, k], out=grad_cols)
+                    np.matmul(grad_mat.T, w_offsets[:, k], out=grad_cols)
                     grad_xs[:, rows, columns] += grad_cols.reshape(n, oh, ow, c)
                 grad_xs = grad_xs.transpose(3, 0, 1, 2)  # (C, N, Hp, Wp)
             else:
