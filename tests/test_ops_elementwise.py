@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
+from chainrule.autograd import constant
 from helpers import (
     BROADCAST_PAIRS,
     binary_operands,
@@ -306,14 +307,28 @@ def test_float32_unary_stays_float32(op):
 
 @pytest.mark.parametrize(
     "fn",
-    [lambda x: x * 0.5 + np.float64(1), lambda x: 2.0**x, lambda x: (x / 3.0).sigmoid()],
-    ids=["mul_add", "rpow", "div_sigmoid"],
+    [
+        lambda x: x * 0.5 + np.float64(1),
+        lambda x: 2.0**x,
+        lambda x: (x / 3.0).sigmoid(),
+        lambda x: cr.nn.functional.mse_loss(x, cr.zeros(x.shape, dtype=np.float32)),
+    ],
+    ids=["mul_add", "rpow", "div_sigmoid", "mse_loss"],
 )
 def test_float32_leaf_grad_is_float32(fn):
     x = _f32()
     x.requires_grad_()
     fn(x).sum().backward()
     assert x.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_constant_is_a_shared_read_only_0d_array(dtype):
+    one = constant(1.0, np.dtype(dtype))
+    assert one.shape == () and one.dtype == dtype and one == 1
+    assert constant(1.0, np.dtype(dtype)) is one  # made once
+    with pytest.raises(ValueError, match="read-only"):
+        one[...] = 2
 
 
 def test_float32_rpow_values():

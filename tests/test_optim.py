@@ -15,10 +15,10 @@ SHAPES = [(3, 4), (4,)]
 STEPS = 5
 
 
-def _initial_and_grads():
+def _initial_and_grads(shapes=SHAPES):
     rng = np.random.default_rng(0)
-    initial = [rng.standard_normal(shape) for shape in SHAPES]
-    grads = [[rng.standard_normal(shape) for shape in SHAPES] for _ in range(STEPS)]
+    initial = [rng.standard_normal(shape) for shape in shapes]
+    grads = [[rng.standard_normal(shape) for shape in shapes] for _ in range(STEPS)]
     return initial, grads
 
 
@@ -49,9 +49,9 @@ def _torch_trajectory(make_opt, initial, grads):
     return trajectory
 
 
-def _check_against_torch(chainrule_opt, torch_opt_name, **hyper):
+def _check_against_torch(chainrule_opt, torch_opt_name, shapes=SHAPES, **hyper):
     torch = pytest.importorskip("torch")
-    initial, grads = _initial_and_grads()
+    initial, grads = _initial_and_grads(shapes)
     ours = _chainrule_trajectory(lambda ps: chainrule_opt(ps, **hyper), initial, grads)
     theirs = _torch_trajectory(
         lambda ps: getattr(torch.optim, torch_opt_name)(ps, **hyper), initial, grads
@@ -80,6 +80,21 @@ def test_sgd_weight_decay_matches_torch():
 
 def test_sgd_momentum_weight_decay_matches_torch():
     _check_against_torch(optim.SGD, "SGD", lr=0.05, momentum=0.8, weight_decay=0.1)
+
+
+@pytest.mark.parametrize(
+    "hyper",
+    [
+        {"lr": 0.1},
+        {"lr": 0.1, "momentum": 0.9},
+        {"lr": 0.1, "momentum": 0.9, "nesterov": True},
+        {"lr": 0.05, "momentum": 0.8, "weight_decay": 0.1},
+    ],
+    ids=["plain", "momentum", "nesterov", "momentum_weight_decay"],
+)
+def test_sgd_large_parameter_matches_torch(hyper):
+    # 66 KB of float64: updated through kept work arrays, where small ones use temporaries
+    _check_against_torch(optim.SGD, "SGD", shapes=[(64, 129), (4,)], **hyper)
 
 
 def test_adam_matches_torch():

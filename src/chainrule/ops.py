@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import Function, unbroadcast
+from .autograd import Function, constant, unbroadcast
 from .tensor import Tensor
 
 Grads = tuple[np.ndarray | None, ...]
@@ -282,7 +282,7 @@ class Sigmoid(Function):
         # NOTE: s = exp(-softplus(-a)); logaddexp(0, -a) never overflows, and one buffer
         # serves all four passes.
         out = np.asarray(np.negative(a))  # asarray: a 0-d input's result is a scalar
-        np.logaddexp(0, out, out=out)
+        np.logaddexp(constant(0, out.dtype), out, out=out)
         np.negative(out, out=out)
         np.exp(out, out=out)
         self.saved = (out,)
@@ -290,7 +290,7 @@ class Sigmoid(Function):
 
     def backward(self, grad: np.ndarray) -> Grads:
         (out,) = self.saved
-        return (grad * out * (1 - out),)  # dL/da = dL/dy * s (1 - s)
+        return (grad * out * (constant(1, out.dtype) - out),)  # dL/da = dL/dy * s (1 - s)
 
     def backward_graph(self, grad: Tensor) -> TensorGrads:
         s = self.inputs[0].sigmoid()
@@ -788,7 +788,8 @@ class SquaredError(Function):
         if reduction == "none":
             grad_a = diff * (2 * grad)
         else:
-            grad_a = diff * (grad.item() * (2 / diff.size if reduction == "mean" else 2))
+            scale = grad.item() * (2 / diff.size if reduction == "mean" else 2)
+            grad_a = diff * constant(scale, diff.dtype)
         return (
             grad_a if self.needs_grad[0] else None,
             -grad_a if self.needs_grad[1] else None,  # dL/db = -dL/da

@@ -7,8 +7,12 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import constant
 from ..tensor import Tensor
 from .optimizer import Optimizer, check_positive
+
+# Parameters from this size on update through kept work arrays (see Optimizer._scratch).
+_KEPT_WORK_MIN_BYTES = 64 << 10
 
 
 class SGD(Optimizer):
@@ -47,15 +51,17 @@ class SGD(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         momentum, weight_decay = self.defaults["momentum"], self.defaults["weight_decay"]
-        step = self._scratch(param)
+        lr = constant(self.lr, param.dtype)
+        # NOTE: a small parameter's temporaries cost less than looking up its kept work arrays.
+        large = param.nbytes >= _KEPT_WORK_MIN_BYTES
+        step = self._scratch(param) if large else None
         if weight_decay:  # g = g + weight_decay * p
-            decayed = self._scratch(param, "decayed")
-            np.multiply(param, weight_decay, out=decayed)
+            decayed = self._scratch(param, "decayed") if large else None
+            decayed = np.multiply(param, weight_decay, out=decayed)
             decayed += grad
             grad = decayed
         if not momentum:
-            np.multiply(grad, self.lr, out=step)
-            param -= step  # p -= lr g
+            param -= np.multiply(grad, lr, out=step)  # p -= lr g
             return
         buffer = state.get("momentum_buffer")
         if buffer is None:
@@ -64,10 +70,8 @@ class SGD(Optimizer):
             buffer *= momentum
             buffer += grad  # v = momentum v + g
         if self.defaults["nesterov"]:
-            np.multiply(grad, self.lr, out=step)
-            param -= step
-            np.multiply(buffer, self.lr * momentum, out=step)
-            param -= step  # p -= lr (g + momentum v)
+            param -= np.multiply(grad, lr, out=step)
+            nesterov_lr = constant(self.lr * momentum, param.dtype)
+            param -= np.multiply(buffer, nesterov_lr, out=step)  # p -= lr (g + momentum v)
         else:
-            np.multiply(buffer, self.lr, out=step)
-            param -= step  # p -= lr v
+            param -= np.multiply(buffer, lr, out=step)  # p -= lr v
