@@ -424,7 +424,7 @@ def capture(model: Module) -> Iterator[ModuleMap]:
     original = Module.__call__
 
     def call(self: Module, *args: Any, **kwargs: Any) -> Any:
-        out = original(self, *args, **kwargs)
+        out = original.__get__(self)(*args, **kwargs)  # the call as Module defines it
         if id(self) in names:
             modules._claim(names[id(self)], (args, kwargs), out)
         return out
