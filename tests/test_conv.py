@@ -152,6 +152,19 @@ def test_max_pool2d_forward_values():
     np.testing.assert_array_equal(F.max_pool2d(x, 3, 1).data, [[[[10.0, 11.0], [14.0, 15.0]]]])
 
 
+@pytest.mark.parametrize("kernel, stride", [(2, 2), (3, 1)])
+def test_max_pool2d_without_grad_gives_the_same_result(rng, kernel, stride):
+    # with grad, disjoint windows are copied for backward; without, they stay strided views
+    x = cr.tensor(
+        rng.standard_normal((2, 3, 6, 6)).transpose(1, 0, 2, 3).copy().transpose(1, 0, 2, 3)
+    )
+    recorded = F.max_pool2d(x, kernel, stride)
+    with cr.no_grad():
+        unrecorded = F.max_pool2d(x, kernel, stride)
+    np.testing.assert_array_equal(unrecorded.data, recorded.data)
+    assert unrecorded.data.strides == recorded.data.strides
+
+
 def test_max_pool2d_ties_send_the_gradient_to_the_first_maximum():
     x = cr.tensor(np.zeros((1, 1, 2, 4)), requires_grad=True)
     F.max_pool2d(x, 2).sum().backward()

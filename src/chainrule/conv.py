@@ -316,7 +316,7 @@ class MaxPool2d(Function):
     ) -> np.ndarray:
         xp, slices = _pool_windows("max_pool2d", x, kernel_size, stride, padding, -np.inf)
         windows = [xp[index] for index in slices]  # per kernel offset, a strided view
-        if not _overlapping(kernel_size, stride):
+        if grad_enabled() and not _overlapping(kernel_size, stride):
             # NOTE: disjoint windows: a contiguous copy of each offset's slice (together at
             # most the input's size) makes backward's compares 2x faster than on strided views.
             windows = [np.copy(window) for window in windows]  # np.copy keeps the layout
