@@ -334,6 +334,7 @@ def _backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
     pending = _dependencies(root)
     grads: dict[Function, np.ndarray] = {root._ctx: seed}
     given_to_leaves: set[int] = set()
+    detect_anomaly = anomaly_state.detect_anomaly
     ready = [root._ctx]
     while ready:
         ctx = ready.pop()
@@ -341,7 +342,7 @@ def _backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
         input_grads = ctx.backward(grad)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
-        if anomaly_state.detect_anomaly:
+        if detect_anomaly:
             for parent_grad in input_grads:
                 if parent_grad is not None:
                     check_finite(parent_grad, type(ctx).__name__, "backward")
