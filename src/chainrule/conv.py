@@ -12,6 +12,7 @@ input layout is accepted; layout changes only cost a copy.
 
 from __future__ import annotations
 
+import math
 import threading
 from typing import Any
 
@@ -153,8 +154,8 @@ def _im2col(windows: np.ndarray, channels_last: bool, batch: slice, into: Any) -
         assert np.may_share_memory(cols, into), "im2col: the columns must land in `into`"
     np.copyto(cols, windows)
     if channels_last:
-        return cols.reshape(-1, np.prod(windows.shape[3:])).T
-    return cols.reshape(np.prod(windows.shape[:3]), -1)
+        return cols.reshape(-1, math.prod(windows.shape[3:])).T  # (KH*KW*C, n*OH*OW)
+    return cols.reshape(math.prod(windows.shape[:3]), -1)
 
 
 def _part(cols: np.ndarray | None, part: slice, channels_last: bool) -> np.ndarray | None:
