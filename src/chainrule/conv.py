@@ -35,6 +35,10 @@ _CHUNK_BYTES = 2 << 20
 # unfolded again in backward, chunk by chunk, so a large layer never holds KH*KW copies of
 # its input.
 _KEPT_COLUMNS_MAX_BYTES = 64 << 20
+# A GEMM writing into memory this thread has just read runs up to 3x slower (measured on two
+# cores: BLAS's second thread must first take those cache lines back from this core's cache).
+# Loops that read each product before computing the next alternate between two buffers.
+_GEMM_TARGETS = 2
 # Work arrays up to this size are kept, one per name and thread, and reused (at most
 # 4 names: about 32 MB held per thread that ran a convolution).
 _SCRATCH_MAX_BYTES = 8 << 20
@@ -205,11 +209,12 @@ class Conv2d(Function):
             # NOTE: BLAS runs (M, K) @ (K, O) 15-30% faster than (O, K) @ (K, M); the
             # transposing copy to channel-major costs less than the difference.
             out = np.empty((o, n * oh * ow), dtype=dtype)  # channel-major
-            out_rows = _scratch_array("rows", (chunks[0].stop * oh * ow, o), dtype)
-            for batch in chunks:
+            # NOTE: two row buffers, used in turn (see _GEMM_TARGETS)
+            out_rows = _scratch_array("rows", (_GEMM_TARGETS, chunks[0].stop * oh * ow, o), dtype)
+            for index, batch in enumerate(chunks):
                 part = slice(batch.start * oh * ow, batch.stop * oh * ow)
                 cols_t = _im2col(windows, True, batch, _part(cols, part, True))
-                rows = out_rows[: cols_t.shape[1]]
+                rows = out_rows[index % _GEMM_TARGETS, : cols_t.shape[1]]
                 np.matmul(cols_t.T, w_mat.T, out=rows)
                 if b is not None:
                     rows += b
@@ -258,12 +263,15 @@ class Conv2d(Function):
                 # NOTE: one (M, C) GEMM per offset, added at once: the adds then run over
                 # contiguous OW*C rows instead of C-long runs of one (M, KH*KW*C) product.
                 w_offsets = w_mat.reshape(o, kh * kw, c)
-                grad_cols = _scratch_array("rows", (n * oh * ow, c), np.result_type(grad, w_mat))
+                grad_cols = _scratch_array(
+                    "rows", (_GEMM_TARGETS, n * oh * ow, c), np.result_type(grad, w_mat)
+                )
                 grad_xs = _scratch_array("grad", (n, h + 2 * ph, w + 2 * pw, c), grad_cols.dtype)
                 grad_xs.fill(0)
                 for k, (_, rows, columns) in enumerate(slices):
-                    np.matmul(grad_mat.T, w_offsets[:, k], out=grad_cols)
-                    grad_xs[:, rows, columns] += grad_cols.reshape(n, oh, ow, c)
+                    target = grad_cols[k % _GEMM_TARGETS]  # see _GEMM_TARGETS
+                    np.matmul(grad_mat.T, w_offsets[:, k], out=target)
+                    grad_xs[:, rows, columns] += target.reshape(n, oh, ow, c)
                 grad_xs = grad_xs.transpose(3, 0, 1, 2)  # (C, N, Hp, Wp)
             else:
                 grad_cols = (w_mat.T @ grad_mat).reshape(c, kh * kw, n, oh, ow)
