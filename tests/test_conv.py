@@ -176,6 +176,26 @@ def test_max_pool2d_overlapping_ties_accumulate_per_window():
     np.testing.assert_array_equal(x.grad.data[0, 0], [[1, 1, 0], [1, 1, 0], [0, 0, 0]])
 
 
+def test_max_pool2d_and_relu_commute_in_values_and_gradients(rng):
+    """The CNN recipe pools before its ReLU: the same values and gradients as after, ties too."""
+    values = rng.integers(-2, 3, size=(3, 2, 6, 6)).astype(np.float64)  # many ties and zeros
+    upstream = cr.tensor(rng.standard_normal((3, 2, 3, 3)))
+
+    def pool(t):
+        return F.max_pool2d(t, 2)
+
+    results = []
+    for first, then in [(F.relu, pool), (pool, F.relu)]:
+        x = cr.tensor(values, requires_grad=True)
+        y = then(first(x))
+        (y * upstream).sum().backward()
+        results.append((y.data, x.grad.data))
+    (relu_first, relu_first_grad), (pool_first, pool_first_grad) = results
+    np.testing.assert_array_equal(pool_first, relu_first)
+    np.testing.assert_array_equal(pool_first_grad, relu_first_grad)
+    assert (relu_first_grad != 0).any() and (relu_first_grad == 0).any()
+
+
 def test_max_pool2d_padding_is_never_the_maximum():
     x = cr.tensor(-np.ones((1, 1, 2, 2)))
     np.testing.assert_array_equal(F.max_pool2d(x, 2, 2, padding=1).data, -np.ones((1, 1, 2, 2)))

@@ -91,15 +91,17 @@ def build_model(name: str) -> nn.Module:
         )
     if name == "cnn":
         # A bias before BatchNorm would be cancelled by its mean: the convolutions have none.
+        # Pooling before ReLU gives the same values and gradients as after it (max commutes
+        # with a non-decreasing function), and ReLU then runs on a quarter of the elements.
         return nn.Sequential(
             nn.Conv2d(1, 16, 5, bias=False),  # 28 -> 24
             nn.BatchNorm2d(16),
-            nn.ReLU(),
             nn.MaxPool2d(2),  # -> 12
+            nn.ReLU(),
             nn.Conv2d(16, 32, 5, bias=False),  # -> 8
             nn.BatchNorm2d(32),
-            nn.ReLU(),
             nn.MaxPool2d(2),  # -> 4
+            nn.ReLU(),
             nn.Flatten(),
             nn.Linear(32 * 4 * 4, 128),
             nn.BatchNorm1d(128),
