@@ -221,7 +221,7 @@ class Conv2d(Function):
             cols = np.empty(shape, dtype=x.dtype)
         # im2col and one GEMM, a few samples at a time so the columns stay in cache for it.
         # NOTE: the channel-major GEMM (few input channels) reads each column once: columns
-        # it keeps are unfolded in one piece, for one GEMM (1-2% faster CNN step).
+        # it keeps are unfolded in one piece, for one GEMM (about 1% of a CNN step).
         chunks = _batches(n, oh * ow * c * kh * kw * x.itemsize)
         if cols is not None and not channels_last:
             chunks = [slice(0, n)]
