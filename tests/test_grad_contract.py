@@ -12,6 +12,7 @@ import chainrule.nn.functional as F
 from chainrule import ops
 from chainrule.autograd import Function
 from test_double_backward import CASES, draw
+from test_tensor import Square
 
 EXTRA_CASES = {
     "scatter_add": (
@@ -100,12 +101,4 @@ def _output_shape(ctx: Function, root: cr.Tensor, nodes: list[Function]) -> tupl
 
 
 def test_user_functions_are_not_trusted():
-    class Square(cr.Function):
-        def forward(self, x):
-            self.x = x
-            return x * x
-
-        def backward(self, grad):
-            return 2 * self.x * grad
-
     assert not Square._fresh_grads
