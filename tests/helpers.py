@@ -80,13 +80,15 @@ def check_vs_torch(
     rtol: float = 1e-6,
     atol: float = 1e-8,
     requires_grad: Sequence[bool] | None = None,
+    create_graph: bool = False,
 ) -> None:
     """Compare ``fn_chainrule`` and ``fn_torch`` on the same arrays, forward and backward.
 
     Floating-point arrays become float64 tensors that require grad (unless
     ``requires_grad`` says otherwise for that position); integer and boolean arrays become
     plain tensors. One seeded upstream gradient is backpropagated through both outputs and
-    every input's gradient compared.
+    every input's gradient compared; ``create_graph=True`` runs chainrule's differentiable
+    backward.
     """
     import torch
 
@@ -116,8 +118,8 @@ def check_vs_torch(
     if not any(requires_grad):
         return
     seed = upstream_grad(out.shape)
-    out.backward(seed)
-    expected.backward(torch.from_numpy(seed.copy()))
+    out.backward(seed, create_graph=create_graph)
+    expected.backward(torch.from_numpy(seed.copy()))  # torch's first grads are the same either way
     for i, (mine, reference, flag) in enumerate(zip(ours, theirs, requires_grad, strict=True)):
         if not flag:
             continue

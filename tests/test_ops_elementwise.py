@@ -366,6 +366,11 @@ def test_add_non_broadcastable_2d_names_both_shapes():
         cr.ones((2, 3)) + cr.ones((3, 2))
 
 
+def test_pow_integer_non_broadcastable_keeps_broadcast_error():
+    with pytest.raises(ValueError, match=re.escape("pow: shapes (2,) and (3,) do not broadcast")):
+        cr.tensor([1, 2]) ** cr.tensor([-1, 2, 3])
+
+
 def test_integer_tensor_requires_grad_raises():
     with pytest.raises(ValueError, match="floating-point"):
         cr.tensor([1, 2, 3], requires_grad=True)

@@ -66,6 +66,35 @@ def test_pow_zero_base():
     check_vs_torch(fn, fn, np.array([0.0, 0.0, 0.5, 1.0]), np.array([0.0, 2.0, 3.0, 0.0]))
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_pow_zero_exponent_at_infinite_base(create_graph):
+    x = np.array([np.inf, -np.inf, 0.0, 2.0])
+    check_vs_torch(lambda t: t**0, lambda t: t**0, x, create_graph=create_graph)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_pow_zero_base_negative_exponent(create_graph):
+    y = np.array([-1.0, -2.5, -0.5, 0.0, 2.0])
+    with np.errstate(divide="ignore"):  # 0 ** -1 is inf, as in torch
+        check_vs_torch(lambda t: 0.0**t, lambda t: 0.0**t, y, create_graph=create_graph)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_pow_edge_bases_tensor_exponent(create_graph):
+    a = np.array([np.inf, -np.inf, np.inf, 0.0, 0.0, 0.0, 0.0, 2.0])
+    b = np.array([0.0, 0.0, 2.0, -1.0, -0.5, 0.0, 2.0, 0.0])
+    fn = BINARY["pow"]
+    with np.errstate(divide="ignore", invalid="ignore"):  # inf and nan where torch has them
+        check_vs_torch(fn, fn, a, b, create_graph=create_graph)
+
+
+def test_pow_integer_negative_exponent_raises_like_torch():
+    with pytest.raises(RuntimeError, match="Integers to negative integer powers"):
+        torch.tensor([1, 2]) ** -2
+    with pytest.raises(ValueError, match=r"pow: integers to negative .*, got int64 \*\* int64"):
+        cr.tensor([1, 2]) ** -2
+
+
 @pytest.mark.parametrize("op", list(UNARY))
 @pytest.mark.parametrize("shape", [(), (1,), (5,), (3, 4), (2, 1, 3)])
 def test_unary_shapes(rng, op, shape):

@@ -32,6 +32,18 @@ def _broadcast_error(op: str, a: np.ndarray, b: np.ndarray) -> ValueError:
     return ValueError(f"{op}: shapes {a.shape} and {b.shape} do not broadcast")
 
 
+def _pow_error(a: np.ndarray, b: np.ndarray) -> ValueError:
+    """The two ValueErrors of NumPy's ``a ** b``: shapes, or integers to negative powers."""
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        return _broadcast_error("pow", a, b)
+    return ValueError(
+        "pow: integers to negative integer powers are not allowed, "
+        f"got {a.dtype} ** {b.dtype} (use a float tensor)"
+    )
+
+
 # ---------------------------------------------------------------------- elementwise
 class Add(Function):
     """a + b"""
@@ -137,28 +149,38 @@ class Pow(Function):
         try:
             out = a**b
         except ValueError:
-            raise _broadcast_error("pow", a, b) from None
+            raise _pow_error(a, b) from None
         self.saved = (a, b, out)
         return out
 
+    # NOTE: PyTorch's masks: d/da is 0 where b == 0 (a^0 is 1 even at a = 0, inf or nan, so
+    # b a^0 is 0 there), and d/db is 0 where a == 0 <= b (ln 1 stands in for ln 0); for
+    # a == 0 > b it stays a^b ln a = inf * -inf = -inf.
     def backward(self, grad: np.ndarray) -> Grads:
         a, b, out = self.saved
         grad_a = grad_b = None
-        # NOTE: the masks keep 0^0 and 0 ln 0 finite, giving 0 as PyTorch does.
         if self.needs_grad[0]:  # dL/da = dL/dy * b a^(b-1)
-            grad_a = unbroadcast(grad * b * a ** np.where(b == 0, 1, b - 1), a.shape)
+            grad_a = unbroadcast(grad * b * a ** np.where(b == 0, 0, b - 1), a.shape)
         if self.needs_grad[1]:  # dL/db = dL/dy * a^b ln a
-            grad_b = unbroadcast(grad * out * np.log(np.where(a == 0, 1, a)), b.shape)
+            zero_base = a == 0
+            if zero_base.any():
+                with np.errstate(divide="ignore"):  # ln 0 = -inf is meant
+                    log_a = np.log(np.where(zero_base & (b >= 0), 1, a))
+            else:
+                log_a = np.log(a)
+            grad_b = unbroadcast(grad * out * log_a, b.shape)
         return grad_a, grad_b
 
     def backward_graph(self, grad: Tensor) -> TensorGrads:
         a, b = self.inputs
         grad_a = grad_b = None
         if self.needs_grad[0]:
-            exponent = where(b.data == 0, 1, b - 1)
+            exponent = where(b.data == 0, 0, b - 1)
             grad_a = sum_to(grad * b * a**exponent, a.shape)
         if self.needs_grad[1]:
-            grad_b = sum_to(grad * a**b * where(a.data == 0, 1, a).log(), b.shape)
+            with np.errstate(divide="ignore"):
+                log_a = where((a.data == 0) & (b.data >= 0), 1, a).log()
+            grad_b = sum_to(grad * a**b * log_a, b.shape)
         return grad_a, grad_b
 
 
