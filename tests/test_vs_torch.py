@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -167,6 +169,18 @@ def test_reduce_size_one_axes(rng, op, shape, axis, keepdims):
         lambda t: TORCH_REDUCE[op](t, axis, keepdims),
         np.asarray(rng.standard_normal(shape)),
     )
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, (0, 1)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_mean_empty_axis_is_nan(axis, keepdims):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the mean of nothing is nan, without NumPy's warning
+        check_vs_torch(
+            lambda t: t.mean(axis=axis, keepdims=keepdims),
+            lambda t: TORCH_REDUCE["mean"](t, axis, keepdims),
+            np.zeros((0, 3)),
+        )
 
 
 TIES = np.array([[1.0, 3.0, 3.0, 0.0], [2.0, 2.0, 2.0, 2.0], [-1.0, 5.0, -1.0, 5.0]])

@@ -429,8 +429,14 @@ class Mean(Function):
         self, a: np.ndarray, axis: tuple[int, ...] | None = None, keepdims: bool = False
     ) -> np.ndarray:
         kept = _kept_shape(a.shape, axis)
-        count = a.size // max(int(np.prod(kept)), 1) if a.size else 1
-        self.saved = (a.shape, kept, count)
+        if a.size:
+            count = a.size // int(np.prod(kept))
+        else:  # the product of the reduced lengths, which may be 0
+            count = 0 if axis is None else int(np.prod([a.shape[i] for i in axis]))
+        self.saved = (a.shape, kept, max(count, 1))  # an empty input gets an empty grad
+        if count == 0:
+            with np.errstate(invalid="ignore"):  # the mean of nothing is nan, as in NumPy
+                return np.asarray(a.sum(axis=axis, keepdims=keepdims) / count)
         return np.asarray(a.sum(axis=axis, keepdims=keepdims) / count)  # ndarray.mean is slower
 
     def backward(self, grad: np.ndarray) -> Grads:
