@@ -171,6 +171,17 @@ def test_reduce_size_one_axes(rng, op, shape, axis, keepdims):
     )
 
 
+@pytest.mark.parametrize("op", list(TORCH_REDUCE))
+@pytest.mark.parametrize("axis", [0, -1])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_reduce_zero_dim_axis(op, axis, keepdims):
+    check_vs_torch(
+        lambda t: getattr(t, op)(axis=axis, keepdims=keepdims),
+        lambda t: TORCH_REDUCE[op](t, axis, keepdims),
+        np.asarray(1.5),
+    )
+
+
 @pytest.mark.parametrize("axis", [None, 0, 1, (0, 1)])
 @pytest.mark.parametrize("keepdims", [False, True])
 def test_mean_empty_axis_is_nan(axis, keepdims):

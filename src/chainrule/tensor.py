@@ -449,7 +449,9 @@ def _axes(axis: int | Sequence[int] | None, ndim: int) -> tuple[int, ...] | None
     for a in axes:
         if not -max(ndim, 1) <= a < max(ndim, 1):
             raise ValueError(f"axis {a} is out of range for a tensor of {ndim} dimensions")
-    return tuple(sorted(int(a) % max(ndim, 1) for a in axes))
+    if ndim == 0:
+        return ()  # a 0-d tensor's axis 0 (or -1) reduces nothing, as in PyTorch
+    return tuple(sorted(int(a) % ndim for a in axes))
 
 
 # ---------------------------------------------------------------------- constructors
