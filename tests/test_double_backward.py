@@ -29,6 +29,7 @@ CASES = {
     "sum_axis": (lambda a: (a * a).sum(axis=1, keepdims=True) * a, [(3, 4)]),
     "mean_axis": (lambda a: (a * a).mean(axis=0) * a, [(3, 4)]),
     "max_axis": (lambda a: (a * a).max(axis=1) * a[:, 0], [(3, 4)]),
+    "min_axis": (lambda a: (a * a).min(axis=0) * a[0], [(3, 4)]),
     "reshape_transpose": (lambda a: (a * a).reshape(4, 3).T * a, [(3, 4)]),
     "broadcast_to": (lambda a: (a * a).broadcast_to((2, 3, 4)) * a, [(3, 4)]),
     "getitem_repeated": (lambda a: (a * a)[np.array([0, 2, 0])] * a[:3], [(4,)]),

@@ -155,3 +155,8 @@ def test_reduce_axis_out_of_range_raises(op):
 def test_max_of_empty_raises():
     with pytest.raises(ValueError, match="max: cannot reduce an empty tensor"):
         cr.zeros((0, 3)).max()
+
+
+def test_min_of_empty_raises():
+    with pytest.raises(ValueError, match="min: cannot reduce an empty tensor"):
+        cr.zeros((0, 3)).min()

@@ -194,6 +194,15 @@ def test_mean_empty_axis_is_nan(axis, keepdims):
         )
 
 
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_min_int32_most_negative(axis):
+    x = np.array([[-(2**31), 5], [7, 2**31 - 1]], dtype=np.int32)
+    out = cr.Tensor(x).min(axis=axis)
+    expected = TORCH_REDUCE["min"](torch.from_numpy(x), axis, False).numpy()
+    assert out.dtype == np.int32
+    np.testing.assert_array_equal(out.data, expected)
+
+
 TIES = np.array([[1.0, 3.0, 3.0, 0.0], [2.0, 2.0, 2.0, 2.0], [-1.0, 5.0, -1.0, 5.0]])
 
 

@@ -450,17 +450,18 @@ class Mean(Function):
         return ((grad.reshape(kept) / count).broadcast_to(shape),)
 
 
-class Max(Function):
-    """max of a over axis; tied maxima share the gradient equally"""
+class _Extremum(Function):
+    """Max and Min: the winners over axis, which share the gradient equally when tied"""
 
     __slots__ = ()
+    _name: str  # the ndarray method, and the op's name in messages
 
     def forward(
         self, a: np.ndarray, axis: tuple[int, ...] | None = None, keepdims: bool = False
     ) -> np.ndarray:
         if a.size == 0:
-            raise ValueError(f"max: cannot reduce an empty tensor of shape {a.shape}")
-        kept = a.max(axis=axis, keepdims=True)
+            raise ValueError(f"{self._name}: cannot reduce an empty tensor of shape {a.shape}")
+        kept = getattr(a, self._name)(axis=axis, keepdims=True)
         self.saved = (a, kept, axis)
         return kept if keepdims else np.asarray(np.squeeze(kept, axis=axis))
 
@@ -472,11 +473,25 @@ class Max(Function):
 
     def backward(self, grad: np.ndarray) -> Grads:
         kept = self.saved[1]
-        return (grad.reshape(kept.shape) * self._share(),)  # dL/da = dL/dy at the argmax
+        return (grad.reshape(kept.shape) * self._share(),)  # dL/da = dL/dy at the winners
 
     def backward_graph(self, grad: Tensor) -> TensorGrads:
         kept = self.saved[1]
         return (grad.reshape(kept.shape) * self._share(),)
+
+
+class Max(_Extremum):
+    """max of a over axis; tied maxima share the gradient equally"""
+
+    __slots__ = ()
+    _name = "max"
+
+
+class Min(_Extremum):
+    """min of a over axis; tied minima share the gradient equally"""
+
+    __slots__ = ()
+    _name = "min"
 
 
 # ---------------------------------------------------------------------- movement

@@ -241,7 +241,7 @@ class Tensor:
         return ops.Max.apply(self, axis=_axes(axis, self.ndim), keepdims=keepdims)
 
     def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        return -ops.Max.apply(-self, axis=_axes(axis, self.ndim), keepdims=keepdims)
+        return ops.Min.apply(self, axis=_axes(axis, self.ndim), keepdims=keepdims)
 
     def argmax(self, axis: int | None = None) -> Tensor:
         return Tensor(self.data.argmax(axis=axis))
