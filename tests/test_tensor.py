@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
+import chainrule.nn.functional as F
 from chainrule.autograd import unbroadcast
 
 
@@ -164,13 +165,14 @@ def test_backward_retain_graph_doubles_grad():
     assert x.grad.item() == 24.0  # 2 * 3x^2
 
 
-def test_backward_frees_saved_arrays():
+def test_backward_releases_saved_arrays_and_keeps_structure():
     x = _f64([1.0, 2.0])
     y = x * x
     ctx = y._ctx
-    assert ctx.saved and ctx.inputs is not None
+    assert ctx.saved and not ctx.released
     y.sum().backward()
-    assert ctx.saved == () and ctx.inputs is None
+    assert ctx.released and ctx.saved is None
+    assert ctx.inputs[0] is x and ctx.inputs[1] is x  # kept, so the graph can be drawn
 
 
 def test_backward_frees_user_function_state():
@@ -178,19 +180,30 @@ def test_backward_frees_user_function_state():
     y = Square()(x)
     ctx = y._ctx
     y.backward()
-    assert not hasattr(ctx, "x") and ctx.inputs is None
+    assert not hasattr(ctx, "x") and ctx.released
 
 
-def test_backward_releases_big_intermediate():
+def test_backward_releases_big_saved_buffer():
+    rng = np.random.default_rng(0)
+    logits = cr.tensor(rng.standard_normal((1000, 1000)), requires_grad=True)
+    loss = F.cross_entropy(logits, np.zeros(1000, dtype=np.int64))
+    ref = weakref.ref(loss._ctx.saved[0])  # the log-probabilities: saved, not a value
+    loss.backward()
+    gc.collect()
+    assert ref() is None
+
+
+def test_graph_values_are_freed_with_the_result():
     rng = np.random.default_rng(0)
     x = cr.tensor(rng.standard_normal(1_000_000), requires_grad=True)
     h = x.exp()
     ref = weakref.ref(h.data)
     loss = (h * h).sum()
     del h
-    gc.collect()
-    assert ref() is not None  # only the graph holds it now
     loss.backward()
+    gc.collect()
+    assert ref() is not None  # the graph's values outlive backward, for drawing
+    del loss
     gc.collect()
     assert ref() is None
 

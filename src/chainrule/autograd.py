@@ -139,14 +139,16 @@ class Function:
     """
 
     # NOTE: a user subclass that declares no __slots__ still gets a __dict__ for its state.
-    __slots__ = ("inputs", "needs_grad", "saved")
+    __slots__ = ("inputs", "needs_grad", "params", "saved")
 
     # Declared for the type checker only (annotations without values add no class attributes,
-    # so the slots stay as they are). ``saved`` holds whatever a primitive's backward needs
-    # (arrays, shapes, axes, flags), hence ``Any``. ``inputs`` is a tuple for as long as the node
-    # is on a live graph; ``_release`` sets it to None, which the graph walks check for.
+    # so the slots stay as they are). ``inputs`` and ``params`` (the forward's keywords) are
+    # the graph's structure and outlive backward, so a graph can be drawn after it; ``saved``
+    # holds whatever a primitive's backward needs (arrays, shapes, axes, flags), hence
+    # ``Any``, and ``_release`` sets it to None once backward has used it.
     inputs: tuple[Tensor, ...]
     needs_grad: tuple[bool, ...]
+    params: dict[str, Any]
     saved: tuple[Any, ...]
 
     # Whether backward is known to hand each input the upstream grad itself, a view, or a
@@ -176,11 +178,30 @@ class Function:
         self.saved = arrays
 
     def _release(self) -> None:
-        """Drop the inputs and saved arrays once backward has used them."""
+        """Drop the saved state once backward has used it; the structure stays for drawing."""
         if type(self).__dictoffset__:  # a user subclass keeps its state in __dict__
             self.__dict__.clear()
-        self.inputs = None  # type: ignore[assignment]  # the "graph freed" sentinel
-        self.saved = ()
+        self.saved = None  # type: ignore[assignment]  # the "released" sentinel
+
+    @property
+    def released(self) -> bool:
+        """Whether backward has dropped this node's saved state (no ``retain_graph``)."""
+        return getattr(self, "saved", ()) is None
+
+    def replay(self) -> Function:
+        """A live twin of a released node: forward runs again on the inputs' values.
+
+        Drawing and tracing use it to work out the backward of a graph that a plain
+        ``backward()`` has released. A primitive whose forward has side effects overrides
+        it to leave them out.
+        """
+        return self._replay(self.params)
+
+    def _replay(self, params: dict[str, Any]) -> Function:
+        twin = type(self)()
+        twin.forward(*[x.data for x in self.inputs], **params)
+        twin.inputs, twin.needs_grad, twin.params = self.inputs, self.needs_grad, self.params
+        return twin
 
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Tensor:
@@ -212,6 +233,7 @@ class Function:
         if True in needs_grad and _state.enabled:
             self.inputs = inputs
             self.needs_grad = tuple(needs_grad)
+            self.params = params
             out.requires_grad = True
             out._ctx = self
         return out

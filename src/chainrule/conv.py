@@ -503,6 +503,12 @@ class BatchNorm(Function):
         self.saved = (rows, mean, inv_std, weight, training)
         return _from_rows(out, x.shape)
 
+    def replay(self) -> Function:
+        if not self.params.get("training", True):
+            return self._replay(self.params)
+        # NOTE: in training the recorded forward has already updated the running statistics.
+        return self._replay({**self.params, "running_mean": None, "running_var": None})
+
     def backward(self, grad: np.ndarray) -> Grads:
         rows, mean, inv_std, weight, training = self.saved
         centred = np.subtract(

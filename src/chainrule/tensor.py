@@ -310,7 +310,7 @@ def _dependencies(root: Tensor) -> dict[Function, int]:
     stack = [root_ctx]
     while stack:
         ctx = stack.pop()
-        if ctx.inputs is None:
+        if getattr(ctx, "saved", ()) is None:  # ctx.released, without a property call
             raise RuntimeError(
                 f"backward: the graph through {type(ctx).__name__} was already freed by an "
                 "earlier backward; pass retain_graph=True to that call to go through it twice"

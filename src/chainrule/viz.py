@@ -1,9 +1,11 @@
 """See the chain rule: draw a result's recorded graph and trace its backward step by step.
 
-Nothing here touches the engine. The graph is re-walked from ``tensor._ctx`` and every
-node's ``backward`` is called again on its saved arrays, so call
-``backward(retain_graph=True)`` (or no backward at all) before drawing or tracing: a plain
-``backward()`` frees the graph. Graphviz is imported only to render SVG/PNG/PDF.
+Nothing here touches the engine or ``.grad``. The graph is re-walked from ``tensor._ctx``
+and every node's ``backward`` is called again: on its saved arrays while the graph is
+retained, else on a replay of its forward (a plain ``backward()`` releases the saved
+arrays but keeps the graph's structure and values), so drawing and tracing work before a
+backward, after ``backward(retain_graph=True)`` and after a plain ``backward()`` alike.
+Graphviz is imported only to render SVG/PNG/PDF.
 """
 
 from __future__ import annotations
@@ -41,14 +43,7 @@ class RenderError(RuntimeError):
 # ---------------------------------------------------------------------- the graph
 def _inputs(tensor: Tensor) -> tuple[Tensor, ...]:
     ctx = tensor._ctx
-    if ctx is None:
-        return ()
-    if ctx.inputs is None:
-        raise RuntimeError(
-            f"viz: the graph through {type(ctx).__name__} was freed by backward(); call "
-            "backward(retain_graph=True) before drawing or tracing it"
-        )
-    return ctx.inputs
+    return () if ctx is None else ctx.inputs
 
 
 def _walk(root: Tensor) -> list[Tensor]:
@@ -83,6 +78,7 @@ class _Step:
     """One node of the backward walk: the grad that came in and the grads it sent out."""
 
     output: Tensor
+    node: Function  # output._ctx, or its replay when backward has released it
     upstream: np.ndarray
     grads: tuple[np.ndarray | None, ...]
 
@@ -126,8 +122,9 @@ def _backprop(root: Tensor, order: list[Tensor], grad: Any = None) -> _Backprop:
         grads: tuple[np.ndarray | None, ...] = (None,) * len(inputs)
         upstream = result.grad(node)
         if upstream is not None:  # None only where a backward returned no grad for it
-            grads = _call_backward(ctx, upstream)
-            result.steps.append(_Step(node, upstream, grads))
+            live = ctx.replay() if ctx.released else ctx
+            grads = _call_backward(live, upstream)
+            result.steps.append(_Step(node, live, upstream, grads))
         now_ready = []
         for parent, parent_grad in zip(inputs, grads):
             if parent_grad is not None:
@@ -244,7 +241,7 @@ def trace(
     than once get the sum of their parts.
 
     Args:
-        tensor: the result L; call ``L.backward(retain_graph=True)`` first, or no backward.
+        tensor: the result L, before or after ``L.backward()``.
         grad: dL/d(tensor) for a non-scalar tensor (defaults to 1 for one element).
         modules: names for module parameters, from ``capture``.
         digits: significant digits of the numbers.
@@ -320,8 +317,7 @@ def _step_lines(
 
 def _local_derivatives(step: _Step) -> list[tuple[str, np.ndarray] | None]:
     """Per input: ("*", factor) for elementwise/one-element nodes, ("@", Jacobian), or None."""
-    output, ctx = step.output, step.output._ctx
-    assert ctx is not None  # a step is a backward call, so its output is a non-leaf
+    output, ctx = step.output, step.node
     if output.size > _MAX_JACOBIAN:
         return [None] * len(ctx.inputs)
     rows = []
@@ -380,7 +376,7 @@ class ModuleMap:
         while stack:
             tensor = stack.pop()
             ctx = tensor._ctx
-            if ctx is None or id(tensor) in stop or id(ctx) in self._owner or ctx.inputs is None:
+            if ctx is None or id(tensor) in stop or id(ctx) in self._owner:
                 continue
             self._owner[id(ctx)] = name  # inner calls return first, so they claim first
             self._kept.append(ctx)
@@ -595,7 +591,7 @@ def draw(
     the seeds' drawings. Leaves that need a gradient are shaded, the result is bold.
 
     Args:
-        tensor: the result; its graph must still be recorded (see ``trace``).
+        tensor: the result, before or after its ``backward()``.
         path: where to save: ``.dot``/``.gv`` for the text, ``.svg``/``.png``/``.pdf`` to
             render with Graphviz (raises ``RenderError``, after writing the ``.dot`` beside
             it, when the ``graphviz`` package or the ``dot`` program is missing).
