@@ -89,3 +89,18 @@ def test_gradcheck_large_input_wrong_everywhere_names_true_entry():
     i = int(inp[3:-1])
     assert out == f"out[{i}]"
     np.testing.assert_allclose([analytic, numeric], [3 * x[i], 2 * x[i]], rtol=1e-6)
+
+
+class NanGrad(cr.Function):
+    """x * x whose backward returns NaN: a mismatch, though NaN compares False with anything."""
+
+    def forward(self, x):
+        return x * x
+
+    def backward(self, grad):
+        return np.full(grad.shape, np.nan)
+
+
+def test_gradcheck_nan_backward_fails():
+    message = _message(lambda t: NanGrad()(t).sum(), np.array([1.0, 2.0]))
+    assert "analytic nan vs numeric 2 " in message

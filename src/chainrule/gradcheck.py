@@ -179,8 +179,12 @@ class _Check:
 
 
 def _excess(analytic: np.ndarray, numeric: np.ndarray, atol: float, rtol: float) -> np.ndarray:
-    """How far past the tolerance each analytic value is (positive: a mismatch)."""
-    return np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
+    """How far past the tolerance each analytic value is (positive: a mismatch).
+
+    A NaN on one side only is infinitely far: ``nan > 0`` is False and would pass.
+    """
+    excess = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
+    return np.where(np.isnan(analytic) != np.isnan(numeric), np.inf, excess)
 
 
 def _bisect(size: int, mismatch: Callable[[np.ndarray], float]) -> int:
