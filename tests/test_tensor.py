@@ -636,3 +636,51 @@ def test_setitem_errors_name_the_op():
         w[0] = 1.0
     with pytest.raises(RuntimeError, match=r"\+=: this tensor was computed on the graph"):
         w[0] += 1.0  # w[0] is on the graph; PyTorch refuses this too
+
+
+# ---------------------------------------------------------------------- Python numbers
+def test_float_int_of_one_element_tensors_match_torch():
+    torch = pytest.importorskip("torch")
+    for value in ([[2.5]], -2.7, [3]):
+        assert float(cr.tensor(value)) == float(torch.tensor(value))
+        assert int(cr.tensor(value)) == int(torch.tensor(value))
+    assert type(float(cr.tensor(2))) is float and type(int(cr.tensor(2.9))) is int
+
+
+@pytest.mark.parametrize("convert", [float, int])
+def test_float_int_many_elements_raise_like_torch(convert):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError):
+        convert(torch.ones(2))
+    with pytest.raises(ValueError, match=rf"{convert.__name__}: only one-element.*\(2,\)"):
+        convert(cr.ones(2))
+
+
+def test_index_integer_tensor_like_torch():
+    torch = pytest.importorskip("torch")
+    items = [10, 20, 30]
+    assert items[cr.tensor(1)] == items[torch.tensor(1)] == 20
+    assert items[cr.tensor([2])] == items[torch.tensor([2])] == 30
+    for value in (1.0, [1, 2]):
+        with pytest.raises(TypeError):
+            items[torch.tensor(value)]
+        with pytest.raises(TypeError, match="index: only integer tensors of one element"):
+            items[cr.tensor(value)]
+
+
+def test_format_one_element_tensor_like_torch():
+    torch = pytest.importorskip("torch")
+    loss = cr.tensor(0.123456)
+    assert f"{loss:.4f}" == f"{torch.tensor(0.123456):.4f}" == "0.1235"
+    assert f"{cr.tensor([[7]]):>5d}" == "    7"
+    assert f"{loss:>7e}" == f"{loss.item():>7e}"
+
+
+def test_format_without_spec_is_str():
+    t = cr.tensor([1.0, 2.0])
+    assert f"{t}" == str(t) == "tensor([1., 2.])"
+
+
+def test_format_spec_on_many_elements_raises():
+    with pytest.raises(ValueError, match=r"format: only one-element tensors.*\(2,\)"):
+        f"{cr.ones(2):.4f}"

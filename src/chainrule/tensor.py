@@ -102,9 +102,39 @@ class Tensor:
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
+        return self._number("item")
+
+    def _number(self, op: str) -> Any:
         if self.data.size != 1:
-            raise ValueError(f"item: only one-element tensors convert, got shape {self.shape}")
+            raise ValueError(f"{op}: only one-element tensors convert, got shape {self.shape}")
         return self.data.item()
+
+    def __float__(self) -> float:
+        return float(self._number("float"))
+
+    def __int__(self) -> int:
+        return int(self._number("int"))  # truncates toward zero, as int(2.7) and PyTorch do
+
+    def __index__(self) -> int:
+        """A one-element integer (or bool) tensor as an index, e.g. ``[10, 20][cr.tensor(1)]``."""
+        if self.data.dtype.kind not in "biu" or self.data.size != 1:
+            raise TypeError(
+                "index: only integer tensors of one element can be an index, "
+                f"got {self.dtype} of shape {self.shape}"
+            )
+        return int(self.data.item())
+
+    def __format__(self, format_spec: str) -> str:
+        """``f"{loss:.4f}"`` formats a one-element tensor's number; no spec gives ``str(t)``.
+
+        Example:
+            >>> import chainrule as cr
+            >>> f"{cr.tensor([0.12345]):.3f} {cr.tensor(2)}"
+            '0.123 tensor(2)'
+        """
+        if not format_spec:
+            return str(self)
+        return format(self._number("format"), format_spec)
 
     def numpy(self) -> np.ndarray:
         """The underlying ndarray (shared, not copied)."""
