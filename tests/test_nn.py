@@ -390,3 +390,40 @@ def test_init_seeded_rng_reproducible():
     a = init.kaiming_normal_(_big((4, 4)), rng=np.random.default_rng(0))
     b = init.kaiming_normal_(_big((4, 4)), rng=np.random.default_rng(0))
     np.testing.assert_array_equal(a.data, b.data)
+
+
+# ---------------------------------------------------------------------- cr.manual_seed
+def _random_draws():
+    from chainrule.data import DataLoader, TensorDataset
+
+    layer = nn.Linear(4, 3)
+    mask = nn.Dropout(0.5)(cr.ones((2, 8)))
+    loader = DataLoader(TensorDataset(np.arange(20)), batch_size=5, shuffle=True)
+    orders = [batch[0] for _ in range(2) for batch in loader]
+    return [layer.weight.data, layer.bias.data, mask.data, cr.randn(5).data, *orders]
+
+
+def test_manual_seed_repeats_init_dropout_randn_and_loaders():
+    cr.manual_seed(0)
+    first = _random_draws()
+    cr.manual_seed(0)
+    again = _random_draws()
+    cr.manual_seed(1)
+    other = _random_draws()
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    assert not any(np.array_equal(a, c) for a, c in zip(first[:4], other[:4]))
+    assert not all(np.array_equal(a, c) for a, c in zip(first[4:], other[4:]))
+
+
+def test_manual_seed_is_exported_and_returns_the_generator():
+    assert "manual_seed" in cr.__all__ and cr.manual_seed is init.manual_seed
+    generator = cr.manual_seed(3)
+    assert generator is init._rng and isinstance(generator, np.random.Generator)
+    assert generator.random() == np.random.default_rng(3).random()
+
+
+@pytest.mark.parametrize("seed, error", [(0.5, TypeError), (None, TypeError), (-1, ValueError)])
+def test_manual_seed_rejects_non_seeds(seed, error):
+    with pytest.raises(error, match="manual_seed: seed must be"):
+        cr.manual_seed(seed)

@@ -648,8 +648,11 @@ def ones(
 def randn(
     *shape: int, seed: int | None = None, dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False
 ) -> Tensor:
-    """Standard-normal samples; pass ``seed`` for reproducible values."""
-    values = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    """Standard-normal samples, from ``seed`` or else the generator ``cr.manual_seed`` seeds."""
+    from .nn import init  # here, not at the top: nn imports this module
+
+    rng = init._rng if seed is None else np.random.default_rng(seed)
+    values = rng.standard_normal(shape).astype(dtype)
     return Tensor(values, requires_grad=requires_grad)
 
 
