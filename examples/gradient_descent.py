@@ -21,7 +21,7 @@ def descend_backprop(start: np.ndarray, lr: float = 0.1, steps: int = 100) -> np
         x.grad = None
         f(x).backward()  # df/dx by the chain rule
         with cr.no_grad():
-            x.data -= lr * x.grad.data
+            x -= lr * x.grad  # in place: x stays the same leaf
     return x.data
 
 

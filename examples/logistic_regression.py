@@ -38,8 +38,8 @@ def main() -> None:
             by_hand = features.T @ (probs.data - labels) / len(labels)
             print(f"first step dL/dw: backprop {pair(w.grad.data)}, by hand {pair(by_hand)}")
         with cr.no_grad():
-            w.data -= 0.5 * w.grad.data
-            b.data -= 0.5 * b.grad.data
+            w -= 0.5 * w.grad
+            b -= 0.5 * b.grad
     accuracy = (((x @ w + b).data > 0) == labels.astype(bool)).mean()
     print(f"loss: {loss.item():.4f}")
     print(f"accuracy: {accuracy:.2f}")

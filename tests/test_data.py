@@ -143,6 +143,18 @@ def test_dataloader_different_seeds_differ():
     assert epoch_samples(a) != epoch_samples(b)
 
 
+def test_dataloader_without_seed_follows_manual_seed():
+    import chainrule as cr
+
+    runs = []
+    for seed in (7, 7, 8):
+        cr.manual_seed(seed)
+        loader = DataLoader(id_dataset(50), 8, shuffle=True)
+        runs.append([epoch_samples(loader) for _ in range(2)])
+    assert runs[0] == runs[1] and runs[0] != runs[2]
+    assert runs[0][0] != runs[0][1]  # still a new order every epoch
+
+
 def test_dataloader_epochs_differ():
     loader = DataLoader(id_dataset(50), 8, shuffle=True, seed=0)
     first, second = epoch_samples(loader), epoch_samples(loader)

@@ -374,3 +374,61 @@ def test_bce_with_logits_matches_bce_of_sigmoid(rng):
     fused = F.binary_cross_entropy_with_logits(cr.tensor(x), cr.tensor(t)).item()
     plain = F.binary_cross_entropy(F.sigmoid(cr.tensor(x)), cr.tensor(t)).item()
     np.testing.assert_allclose(fused, plain, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------- what the loaders give
+def _x(rng):
+    return rng.standard_normal((4, 6))
+
+
+def _nchw(rng):
+    return rng.standard_normal((2, 3, 4, 4))
+
+
+# name: (the array arguments, other keyword arguments)
+FUNCTIONALS = {
+    "relu": (lambda rng: [_x(rng)], {}),
+    "sigmoid": (lambda rng: [_x(rng)], {}),
+    "tanh": (lambda rng: [_x(rng)], {}),
+    "softplus": (lambda rng: [_x(rng)], {}),
+    "softmax": (lambda rng: [_x(rng)], {"axis": 0}),
+    "log_softmax": (lambda rng: [_x(rng)], {}),
+    "linear": (lambda rng: [_x(rng), rng.standard_normal((3, 6)), np.ones(3)], {}),
+    "mse_loss": (lambda rng: [_x(rng), _x(rng)], {}),
+    "cross_entropy": (lambda rng: [_x(rng), np.array([0, 5, 2, 2])], {}),
+    "binary_cross_entropy": (lambda rng: [rng.uniform(0.1, 0.9, (4, 6)), _x(rng) > 0], {}),
+    "binary_cross_entropy_with_logits": (lambda rng: [_x(rng), rng.uniform(size=(4, 6))], {}),
+    "conv2d": (lambda rng: [_nchw(rng), rng.standard_normal((2, 3, 3, 3)), np.ones(2)], {}),
+    "max_pool2d": (lambda rng: [_nchw(rng)], {"kernel_size": 2}),
+    "avg_pool2d": (lambda rng: [_nchw(rng)], {"kernel_size": 2, "padding": 1}),
+    "batch_norm": (lambda rng: [_nchw(rng), None, None], {"training": True}),
+    "dropout": (lambda rng: [_x(rng)], {"p": 0.5}),
+}
+
+
+def test_functional_table_covers_every_function():
+    public = {
+        name
+        for name, value in vars(F).items()
+        if callable(value) and getattr(value, "__module__", "") == F.__name__ and name[0] != "_"
+    }
+    assert public == set(FUNCTIONALS)
+
+
+@pytest.mark.parametrize("kind", ["ndarray", "list"])
+@pytest.mark.parametrize("name", list(FUNCTIONALS))
+def test_functional_takes_arrays_as_tensors(name, kind, rng):
+    from chainrule.nn import init
+
+    function, (make, kwargs) = getattr(F, name), FUNCTIONALS[name]
+    arrays = make(rng)
+    if kind == "list":  # a list becomes the tensor cr.tensor makes of it (float32, int64)
+        arrays = [None if a is None else cr.tensor(a.tolist()).data for a in arrays]
+    init.manual_seed(0)  # dropout: the same mask for both calls
+    expected = function(*[None if a is None else cr.Tensor(a) for a in arrays], **kwargs)
+    init.manual_seed(0)
+    given = [a.tolist() if kind == "list" and a is not None else a for a in arrays]
+    out = function(*given, **kwargs)
+    assert isinstance(out, cr.Tensor) and out.dtype == expected.dtype
+    assert out.dtype == (np.float64 if kind == "ndarray" else np.float32)
+    np.testing.assert_array_equal(out.data, expected.data)

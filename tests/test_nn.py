@@ -272,6 +272,67 @@ def test_flatten_module():
     assert nn.Flatten()(cr.zeros((2, 3, 4))).shape == (2, 12)
 
 
+# ---------------------------------------------------------------------- what the loaders give
+LAYERS = {
+    "Linear": (lambda: nn.Linear(6, 3), (4, 6)),
+    "ReLU": (nn.ReLU, (4, 6)),
+    "Sigmoid": (nn.Sigmoid, (4, 6)),
+    "Tanh": (nn.Tanh, (4, 6)),
+    "Flatten": (nn.Flatten, (2, 3, 4, 4)),
+    "Dropout": (nn.Dropout, (4, 6)),
+    "Sequential": (lambda: nn.Sequential(nn.Flatten(), nn.Linear(48, 2), nn.ReLU()), (2, 3, 4, 4)),
+    "Conv2d": (lambda: nn.Conv2d(3, 2, 3, padding=1), (2, 3, 4, 4)),
+    "MaxPool2d": (lambda: nn.MaxPool2d(2), (2, 3, 4, 4)),
+    "AvgPool2d": (lambda: nn.AvgPool2d(2), (2, 3, 4, 4)),
+    "BatchNorm1d": (lambda: nn.BatchNorm1d(6), (4, 6)),
+    "BatchNorm2d": (lambda: nn.BatchNorm2d(3), (2, 3, 4, 4)),
+}
+
+
+def test_layer_table_covers_every_layer():
+    classes = {name: getattr(nn, name) for name in nn.__all__}
+    layers = {n for n, c in classes.items() if isinstance(c, type) and issubclass(c, nn.Module)}
+    assert layers - {"Module"} == set(LAYERS)
+
+
+@pytest.mark.parametrize("kind", ["ndarray", "list"])
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_layer_takes_arrays_as_tensors(name, kind, rng):
+    make, shape = LAYERS[name]
+    layer = make()
+    x = rng.standard_normal(shape).astype(np.float32)
+    init.manual_seed(0)  # Dropout: the same mask for both calls
+    expected = layer(cr.Tensor(x))
+    init.manual_seed(0)
+    out = layer(x if kind == "ndarray" else x.tolist())
+    assert isinstance(out, cr.Tensor) and out.dtype == np.float32 and out.shape == expected.shape
+    np.testing.assert_array_equal(out.data, expected.data)
+
+
+def test_pytorch_quickstart_model_on_a_raw_mnist_batch():
+    from chainrule.data import DataLoader, TensorDataset, load_mnist
+
+    images, labels = load_mnist(train=False)
+    loader = DataLoader(TensorDataset(images[:64], labels[:64]), batch_size=32)
+    model = nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(28 * 28, 512),
+        nn.ReLU(),
+        nn.Linear(512, 512),
+        nn.ReLU(),
+        nn.Linear(512, 10),
+    )
+    x, y = next(iter(loader))
+    assert type(x) is np.ndarray and x.shape == (32, 1, 28, 28)
+    logits = model(x)
+    assert logits.shape == (32, 10)
+    np.testing.assert_array_equal(logits.data, model(cr.Tensor(x)).data)
+    loss = nn.functional.cross_entropy(logits, y)
+    assert abs(loss.item() - math.log(10)) < 0.2  # an untrained model guesses uniformly
+    loss.backward()
+    assert all(p.grad is not None and p.grad.shape == p.shape for p in model.parameters())
+
+
 # ---------------------------------------------------------------------- init
 def _big(shape=(500, 800)):
     return cr.tensor(np.zeros(shape, dtype=np.float64))
@@ -329,3 +390,40 @@ def test_init_seeded_rng_reproducible():
     a = init.kaiming_normal_(_big((4, 4)), rng=np.random.default_rng(0))
     b = init.kaiming_normal_(_big((4, 4)), rng=np.random.default_rng(0))
     np.testing.assert_array_equal(a.data, b.data)
+
+
+# ---------------------------------------------------------------------- cr.manual_seed
+def _random_draws():
+    from chainrule.data import DataLoader, TensorDataset
+
+    layer = nn.Linear(4, 3)
+    mask = nn.Dropout(0.5)(cr.ones((2, 8)))
+    loader = DataLoader(TensorDataset(np.arange(20)), batch_size=5, shuffle=True)
+    orders = [batch[0] for _ in range(2) for batch in loader]
+    return [layer.weight.data, layer.bias.data, mask.data, cr.randn(5).data, *orders]
+
+
+def test_manual_seed_repeats_init_dropout_randn_and_loaders():
+    cr.manual_seed(0)
+    first = _random_draws()
+    cr.manual_seed(0)
+    again = _random_draws()
+    cr.manual_seed(1)
+    other = _random_draws()
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    assert not any(np.array_equal(a, c) for a, c in zip(first[:4], other[:4]))
+    assert not all(np.array_equal(a, c) for a, c in zip(first[4:], other[4:]))
+
+
+def test_manual_seed_is_exported_and_returns_the_generator():
+    assert "manual_seed" in cr.__all__ and cr.manual_seed is init.manual_seed
+    generator = cr.manual_seed(3)
+    assert generator is init._rng and isinstance(generator, np.random.Generator)
+    assert generator.random() == np.random.default_rng(3).random()
+
+
+@pytest.mark.parametrize("seed, error", [(0.5, TypeError), (None, TypeError), (-1, ValueError)])
+def test_manual_seed_rejects_non_seeds(seed, error):
+    with pytest.raises(error, match="manual_seed: seed must be"):
+        cr.manual_seed(seed)

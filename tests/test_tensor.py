@@ -470,3 +470,230 @@ def test_repr_grad_fn():
 
 def test_repr_int():
     assert repr(cr.tensor([1, 2])) == "tensor([1, 2])"
+
+
+# ---------------------------------------------------------------------- in place
+def test_isub_under_no_grad_trains_like_torch_sgd_by_hand():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x, target = rng.standard_normal((8, 3)), rng.standard_normal((8, 2))
+    w0, b0 = rng.standard_normal((3, 2)), rng.standard_normal(2)
+    w, b = _f64(w0), _f64(b0)
+    tw, tb = (torch.tensor(v, requires_grad=True) for v in (w0, b0))
+    params, before = [w, b], [id(w), id(b)]
+    for _ in range(3):
+        ((cr.tensor(x) @ w + b - cr.tensor(target)) ** 2).mean().backward()
+        ((torch.tensor(x) @ tw + tb - torch.tensor(target)) ** 2).mean().backward()
+        with cr.no_grad():
+            for p in params:
+                p -= 0.1 * p.grad
+                p.grad = None
+        with torch.no_grad():
+            for p in (tw, tb):
+                p -= 0.1 * p.grad
+                p.grad = None
+    assert [id(w), id(b)] == before and params[0] is w and w.requires_grad
+    assert not np.allclose(w.data, w0)
+    np.testing.assert_allclose(w.data, tw.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(b.data, tb.detach().numpy(), rtol=1e-12)
+
+
+INPLACE = {
+    "+=": (lambda t: t.__iadd__(2.0), lambda a: a + 2.0),
+    "-=": (lambda t: t.__isub__(cr.tensor([1.0, 2.0, 3.0])), lambda a: a - [1.0, 2.0, 3.0]),
+    "*=": (lambda t: t.__imul__(np.array([[2.0], [3.0]])), lambda a: a * [[2.0], [3.0]]),
+    "/=": (lambda t: t.__itruediv__(4.0), lambda a: a / 4.0),
+    "add_": (lambda t: t.add_(cr.tensor([1.0, 2.0, 3.0]), alpha=-2), lambda a: a - [2, 4, 6]),
+    "sub_": (lambda t: t.sub_([1.0, 1.0, 1.0], alpha=0.5), lambda a: a - 0.5),
+    "mul_": (lambda t: t.mul_(-1.0), lambda a: -a),
+    "div_": (lambda t: t.div_(cr.tensor(2.0)), lambda a: a / 2),
+    "clamp_": (lambda t: t.clamp_(-0.5, 0.5), lambda a: np.clip(a, -0.5, 0.5)),
+    "clamp_min": (lambda t: t.clamp_(min=0.0), lambda a: np.maximum(a, 0.0)),
+    "clamp_max": (lambda t: t.clamp_(max=0.0), lambda a: np.minimum(a, 0.0)),
+    "zero_": (lambda t: t.zero_(), np.zeros_like),
+    "fill_": (lambda t: t.fill_(7.0), lambda a: np.full_like(a, 7.0)),
+    "copy_": (lambda t: t.copy_(cr.tensor([1.0, 2.0, 3.0])), lambda a: a * 0 + [1, 2, 3]),
+}
+
+
+@pytest.mark.parametrize("op", list(INPLACE))
+def test_inplace_op_updates_own_array(op):
+    apply, expected = INPLACE[op]
+    values = np.random.default_rng(0).standard_normal((2, 3)).astype(np.float32)
+    t = cr.tensor(values)
+    array, view = t.data, t.data[1]
+    assert apply(t) is t
+    assert t.data is array and t.dtype == np.float32 and t.shape == (2, 3)
+    np.testing.assert_allclose(t.data, expected(values.astype(np.float64)), rtol=1e-6)
+    np.testing.assert_array_equal(view, t.data[1])  # views of the array see the change
+
+
+def test_inplace_on_a_tensor_view_reaches_its_base():
+    x = cr.tensor([[1.0, 2.0], [3.0, 4.0]])
+    row = x[0]
+    row += 10
+    np.testing.assert_array_equal(x.data, [[11.0, 12.0], [3.0, 4.0]])
+
+
+def test_inplace_seen_by_the_optimiser():
+    import chainrule.optim as optim
+
+    p = cr.tensor([1.0, 2.0], requires_grad=True)
+    opt = optim.SGD([p], lr=0.5)
+    with cr.no_grad():
+        p *= 3
+    (p * p).sum().backward()
+    opt.step()
+    np.testing.assert_allclose(p.data, [3.0 - 3.0, 6.0 - 6.0])
+
+
+def test_inplace_leaf_requiring_grad_raises_under_grad_mode():
+    p = cr.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"-=: a leaf tensor .*`with cr.no_grad\(\):`"):
+        p -= 1
+    with pytest.raises(RuntimeError, match="zero_: a leaf tensor"):
+        p.zero_()
+    np.testing.assert_array_equal(p.data, [1.0, 2.0])
+
+
+def test_inplace_non_leaf_raises_under_grad_mode():
+    y = cr.tensor([1.0, 2.0], requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match=r"\+=: .*computed on the graph \(by Mul\).*y = y \+ x"):
+        y += 1
+    np.testing.assert_array_equal(y.data, [2.0, 4.0])
+
+
+def test_inplace_operand_requiring_grad_raises_under_grad_mode():
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"add_: an operand requires grad.*y = y \+ x"):
+        cr.zeros(2).add_(x)
+    with pytest.raises(RuntimeError, match="copy_: an operand requires grad"):
+        cr.zeros(2).copy_(x)
+
+
+def test_inplace_allowed_under_no_grad_on_leaf_and_with_grad_operand():
+    p, x = cr.tensor([1.0, 2.0], requires_grad=True), cr.tensor([1.0, 1.0], requires_grad=True)
+    with cr.no_grad():
+        p.add_(x, alpha=2).clamp_(max=3.5)
+    np.testing.assert_array_equal(p.data, [3.0, 3.5])
+    assert p.requires_grad and p.is_leaf
+
+
+def test_inplace_shape_must_be_kept():
+    t = cr.zeros(3)
+    with pytest.raises(ValueError, match=r"add_: .*shape \(3,\).*\(2, 3\)"):
+        t.add_(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"\*=: .*shape \(3,\).*\(2,\)"):
+        t *= cr.ones(2)
+
+
+def test_inplace_dtype_same_kind_casting():
+    counts = cr.zeros(3, dtype=np.int64)
+    with pytest.raises(TypeError, match=r"\+=: cannot update this int64 tensor in place"):
+        counts += 0.5
+    with pytest.raises(TypeError, match="div_: cannot update this int64 tensor"):
+        counts.div_(2)
+    with pytest.raises(TypeError, match="fill_: cannot store float64 values in this int64"):
+        counts.fill_(0.5)
+    counts += np.int32(2)  # int into int, and float64 into float32, are the same kind
+    t = cr.zeros(2)
+    t += np.array([0.25, 0.5])
+    assert counts.tolist() == [2, 2, 2] and t.dtype == np.float32 and t.tolist() == [0.25, 0.5]
+
+
+def test_inplace_read_only_array_raises():
+    t = cr.Tensor(np.broadcast_to(np.zeros(1), (3,)))
+    with pytest.raises(ValueError, match="-=: the tensor's array is read-only"):
+        t -= 1
+    with pytest.raises(ValueError, match="setitem: the tensor's array is read-only"):
+        t[0] = 1
+
+
+def test_clamp_needs_a_bound():
+    with pytest.raises(ValueError, match="clamp_: at least one of min and max"):
+        cr.zeros(2).clamp_()
+
+
+def test_setitem_bigram_counts_match_numpy():
+    words = ["emma", "olivia", "ava", "isabella", "sophia"]
+    stoi = {ch: i + 1 for i, ch in enumerate("abcdefghijklmnopqrstuvwxyz")} | {".": 0}
+    counts = cr.zeros((27, 27), dtype=np.int32)
+    expected = np.zeros((27, 27), dtype=np.int32)
+    for word in words:
+        chars = ["."] + list(word) + ["."]
+        for a, b in zip(chars, chars[1:]):
+            counts[stoi[a], stoi[b]] += 1
+            expected[stoi[a], stoi[b]] += 1
+    assert counts.dtype == np.int32 and counts.data.sum() == sum(len(w) + 1 for w in words)
+    np.testing.assert_array_equal(counts.data, expected)
+    assert counts[stoi["a"], 0].item() == 5  # all five names end in "a"
+
+
+def test_setitem_tensor_index_and_value():
+    t = cr.zeros((3, 2))
+    t[cr.tensor([0, 2])] = cr.tensor([1.0, 2.0])
+    t[1, :] = 5
+    np.testing.assert_array_equal(t.data, [[1.0, 2.0], [5.0, 5.0], [1.0, 2.0]])
+
+
+def test_setitem_errors_name_the_op():
+    t = cr.zeros(3, dtype=np.int32)
+    with pytest.raises(TypeError, match="setitem: cannot store float64 values in this int32"):
+        t[0] = 0.5
+    with pytest.raises(ValueError, match=r"setitem: .*\(2,\).*tensor of shape \(3,\)"):
+        t[:] = np.ones(2, dtype=np.int32)
+    with pytest.raises(IndexError, match="setitem: index 5"):
+        t[5] = 1
+    w = cr.zeros(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="setitem: a leaf tensor that requires grad"):
+        w[0] = 1.0
+    with pytest.raises(RuntimeError, match=r"\+=: this tensor was computed on the graph"):
+        w[0] += 1.0  # w[0] is on the graph; PyTorch refuses this too
+
+
+# ---------------------------------------------------------------------- Python numbers
+def test_float_int_of_one_element_tensors_match_torch():
+    torch = pytest.importorskip("torch")
+    for value in ([[2.5]], -2.7, [3]):
+        assert float(cr.tensor(value)) == float(torch.tensor(value))
+        assert int(cr.tensor(value)) == int(torch.tensor(value))
+    assert type(float(cr.tensor(2))) is float and type(int(cr.tensor(2.9))) is int
+
+
+@pytest.mark.parametrize("convert", [float, int])
+def test_float_int_many_elements_raise_like_torch(convert):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError):
+        convert(torch.ones(2))
+    with pytest.raises(ValueError, match=rf"{convert.__name__}: only one-element.*\(2,\)"):
+        convert(cr.ones(2))
+
+
+def test_index_integer_tensor_like_torch():
+    torch = pytest.importorskip("torch")
+    items = [10, 20, 30]
+    assert items[cr.tensor(1)] == items[torch.tensor(1)] == 20
+    assert items[cr.tensor([2])] == items[torch.tensor([2])] == 30
+    for value in (1.0, [1, 2]):
+        with pytest.raises(TypeError):
+            items[torch.tensor(value)]
+        with pytest.raises(TypeError, match="index: only integer tensors of one element"):
+            items[cr.tensor(value)]
+
+
+def test_format_one_element_tensor_like_torch():
+    torch = pytest.importorskip("torch")
+    loss = cr.tensor(0.123456)
+    assert f"{loss:.4f}" == f"{torch.tensor(0.123456):.4f}" == "0.1235"
+    assert f"{cr.tensor([[7]]):>5d}" == "    7"
+    assert f"{loss:>7e}" == f"{loss.item():>7e}"
+
+
+def test_format_without_spec_is_str():
+    t = cr.tensor([1.0, 2.0])
+    assert f"{t}" == str(t) == "tensor([1., 2.])"
+
+
+def test_format_spec_on_many_elements_raises():
+    with pytest.raises(ValueError, match=r"format: only one-element tensors.*\(2,\)"):
+        f"{cr.ones(2):.4f}"

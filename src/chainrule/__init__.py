@@ -17,6 +17,7 @@ from .serialization import load, save
 from .allocator import keep_freed_memory
 from . import nn, optim, data  # noqa: E402
 from . import viz  # noqa: E402
+from .nn.init import manual_seed  # noqa: E402
 
 __all__ = [
     "Function",
@@ -31,6 +32,7 @@ __all__ = [
     "keep_freed_memory",
     "load",
     "gradcheck",
+    "manual_seed",
     "nn",
     "no_grad",
     "numerical_grad",

@@ -102,9 +102,39 @@ class Tensor:
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
+        return self._number("item")
+
+    def _number(self, op: str) -> Any:
         if self.data.size != 1:
-            raise ValueError(f"item: only one-element tensors convert, got shape {self.shape}")
+            raise ValueError(f"{op}: only one-element tensors convert, got shape {self.shape}")
         return self.data.item()
+
+    def __float__(self) -> float:
+        return float(self._number("float"))
+
+    def __int__(self) -> int:
+        return int(self._number("int"))  # truncates toward zero, as int(2.7) and PyTorch do
+
+    def __index__(self) -> int:
+        """A one-element integer (or bool) tensor as an index, e.g. ``[10, 20][cr.tensor(1)]``."""
+        if self.data.dtype.kind not in "biu" or self.data.size != 1:
+            raise TypeError(
+                "index: only integer tensors of one element can be an index, "
+                f"got {self.dtype} of shape {self.shape}"
+            )
+        return int(self.data.item())
+
+    def __format__(self, format_spec: str) -> str:
+        """``f"{loss:.4f}"`` formats a one-element tensor's number; no spec gives ``str(t)``.
+
+        Example:
+            >>> import chainrule as cr
+            >>> f"{cr.tensor([0.12345]):.3f} {cr.tensor(2)}"
+            '0.123 tensor(2)'
+        """
+        if not format_spec:
+            return str(self)
+        return format(self._number("format"), format_spec)
 
     def numpy(self) -> np.ndarray:
         """The underlying ndarray (shared, not copied)."""
@@ -205,6 +235,139 @@ class Tensor:
 
     def __getitem__(self, index: Any) -> Tensor:
         return ops.GetItem.apply(self, index=_unwrap_index(index))
+
+    # ------------------------------------------------------------------ in place
+    # These write into ``self.data`` itself (``out=``), so views of it and the optimisers'
+    # references see the change, and return ``self``. The rules are PyTorch's (``_writable``).
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._update("+=", np.add, other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._update("-=", np.subtract, other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._update("*=", np.multiply, other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._update("/=", np.true_divide, other)
+
+    def add_(self, other: Any, alpha: Any = 1) -> Tensor:
+        """``self += alpha * other`` in place; returns self.
+
+        In place updates need no graph: on a tensor that requires grad they run under
+        ``no_grad``, as optimiser steps do. The result keeps self's shape and dtype (NumPy's
+        ``same_kind`` casting: an int tensor cannot take ``+= 0.5``).
+
+        Example:
+            >>> import chainrule as cr
+            >>> w = cr.tensor([1.0, 2.0], requires_grad=True)
+            >>> with cr.no_grad():
+            ...     w.add_(cr.tensor([1.0, 1.0]), alpha=-0.5)
+            tensor([0.5, 1.5], requires_grad=True)
+        """
+        return self._update("add_", np.add, other, alpha=alpha)
+
+    def sub_(self, other: Any, alpha: Any = 1) -> Tensor:
+        """``self -= alpha * other`` in place; returns self."""
+        return self._update("sub_", np.subtract, other, alpha=alpha)
+
+    def mul_(self, other: Any) -> Tensor:
+        """``self *= other`` in place; returns self."""
+        return self._update("mul_", np.multiply, other)
+
+    def div_(self, other: Any) -> Tensor:
+        """``self /= other`` in place (float tensors only); returns self."""
+        return self._update("div_", np.true_divide, other)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:
+        """Limit every element to [min, max] in place (either bound may be left out)."""
+        if min is None and max is None:
+            raise ValueError("clamp_: at least one of min and max must be given")
+        return self._update("clamp_", np.clip, min, max)
+
+    def zero_(self) -> Tensor:
+        """Set every element to 0 in place; returns self."""
+        return self._assign("zero_", ..., 0)
+
+    def fill_(self, value: Any) -> Tensor:
+        """Set every element to ``value`` in place; returns self."""
+        return self._assign("fill_", ..., value)
+
+    def copy_(self, src: Any) -> Tensor:
+        """Copy ``src`` (broadcast to self's shape) into self in place; returns self."""
+        return self._assign("copy_", ..., src)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """``t[index] = value``, and so ``t[i, j] += 1``, in place, as ``copy_``.
+
+        Example:
+            >>> import chainrule as cr
+            >>> import numpy as np
+            >>> counts = cr.zeros((2, 3), dtype=np.int32)
+            >>> counts[1, 2] += 1
+            >>> counts[0] = 7
+            >>> counts
+            tensor([[7, 7, 7],
+                    [0, 0, 1]], dtype=int32)
+        """
+        self._assign("setitem", _unwrap_index(index), value)
+
+    def _writable(self, op: str, operands: tuple[Any, ...]) -> list[Any]:
+        """The operands, Tensors unwrapped, once it is checked that self may change in place."""
+        if grad_state.enabled:
+            if self._ctx is not None:
+                raise RuntimeError(
+                    f"{op}: this tensor was computed on the graph (by {type(self._ctx).__name__}), "
+                    "whose backward may need its old value; use the out-of-place form, y = y + x"
+                )
+            if self.requires_grad:
+                raise RuntimeError(
+                    f"{op}: a leaf tensor that requires grad cannot change in place while the "
+                    "graph is recorded; wrap the update in `with cr.no_grad():`"
+                )
+            if any(isinstance(x, Tensor) and x.requires_grad for x in operands):
+                raise RuntimeError(
+                    f"{op}: an operand requires grad, but in-place updates are not recorded on "
+                    "the graph; use the out-of-place form, y = y + x"
+                )
+        if not self.data.flags.writeable:
+            raise ValueError(f"{op}: the tensor's array is read-only; update a copy instead")
+        return [_data(x) for x in operands]
+
+    def _update(self, op: str, ufunc: Any, *others: Any, alpha: Any = 1) -> Tensor:
+        """``ufunc(self.data, alpha * others[0], *others[1:], out=self.data)``, checked."""
+        operands = self._writable(op, others)
+        if alpha != 1:
+            operands[0] = np.multiply(operands[0], alpha)
+        try:
+            ufunc(self.data, *operands, out=self.data)
+        except TypeError as error:  # NumPy's: the result does not cast to self's dtype
+            raise TypeError(
+                f"{op}: cannot update this {self.dtype} tensor in place ({error})"
+            ) from None
+        except ValueError:
+            shapes = " and ".join(str(np.shape(x)) for x in operands if x is not None)
+            raise ValueError(
+                f"{op}: the result must keep the tensor's shape {self.shape}, "
+                f"which an operand of shape {shapes} does not broadcast to"
+            ) from None
+        return self
+
+    def _assign(self, op: str, index: Any, value: Any) -> Tensor:
+        """``self.data[index] = value``, checked as ``_update`` is."""
+        (array,) = self._writable(op, (value,))
+        if isinstance(array, (list, tuple)):
+            array = np.asarray(array)
+        if not np.can_cast(np.result_type(self.dtype, array), self.dtype, "same_kind"):
+            raise TypeError(
+                f"{op}: cannot store {np.result_type(array)} values in this {self.dtype} tensor "
+                "(NumPy's same_kind casting); convert them first, e.g. with .astype()"
+            )
+        try:
+            self.data[index] = array
+        except (IndexError, ValueError) as error:
+            raise type(error)(f"{op}: {error} (tensor of shape {self.shape})") from None
+        return self
 
     # Comparisons are not differentiable: they return bool tensors outside the graph.
     def __lt__(self, other: Any) -> Tensor:
@@ -334,7 +497,7 @@ def _backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
     pending = _dependencies(root)
     grads: dict[Function, np.ndarray] = {root._ctx: seed}
     given_to_leaves: set[int] = set()
-    detect_anomaly = anomaly_state.detect_anomaly
+    detect_anomaly = grad_state.detect_anomaly
     ready = [root._ctx]
     while ready:
         ctx = ready.pop()
@@ -487,11 +650,14 @@ def ones(
 def randn(
     *shape: int, seed: int | None = None, dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False
 ) -> Tensor:
-    """Standard-normal samples; pass ``seed`` for reproducible values."""
-    values = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    """Standard-normal samples, from ``seed`` or else the generator ``cr.manual_seed`` seeds."""
+    from .nn import init  # here, not at the top: nn imports this module
+
+    rng = init._rng if seed is None else np.random.default_rng(seed)
+    values = rng.standard_normal(shape).astype(dtype)
     return Tensor(values, requires_grad=requires_grad)
 
 
 from . import ops  # noqa: E402  (ops builds on Tensor, so it is imported after it)
-from .autograd import _state as anomaly_state  # noqa: E402
+from .autograd import _state as grad_state  # noqa: E402
 from .autograd import check_finite, enable_grad  # noqa: E402

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.data.dataset import Dataset
+from chainrule.nn import init
 
 
 class DataLoader:
@@ -27,7 +28,9 @@ class DataLoader:
         batch_size: samples per batch, a positive integer.
         shuffle: draw a new random order every epoch.
         drop_last: skip the final batch when it is smaller than ``batch_size``.
-        seed: seed for the shuffling generator; ``None`` draws fresh OS entropy.
+        seed: seed for the shuffling generator; ``None`` draws one from the global generator,
+            so loaders made after the same ``cr.manual_seed`` shuffle alike (and differ
+            from run to run without it).
 
     Example:
         >>> from chainrule.data import TensorDataset
@@ -55,6 +58,8 @@ class DataLoader:
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.drop_last = drop_last
+        if seed is None:
+            seed = int(init._rng.integers(2**63))
         self._rng = np.random.default_rng(seed)
 
     def __len__(self) -> int:

@@ -139,7 +139,8 @@ class _BatchNorm(Module):
         self.register_buffer("running_mean", np.zeros(num_features, dtype=DEFAULT_DTYPE))
         self.register_buffer("running_var", np.ones(num_features, dtype=DEFAULT_DTYPE))
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Any) -> Tensor:
+        x = F._tensor(x, type(self).__name__)
         if x.ndim not in self._input_dims or x.shape[1] != self.num_features:
             raise ValueError(
                 f"{type(self).__name__}: expected input {self._input_text} with "

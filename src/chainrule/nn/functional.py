@@ -17,9 +17,13 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 
 def _tensor(x: Any, op: str) -> Tensor:
+    """``x`` as a Tensor where Tensor methods are called on it (ops coerce their own inputs).
+
+    So layers and functions take what a DataLoader gives (ndarrays), lists and numbers.
+    """
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, (np.ndarray, list, tuple, float, int)):
+    if isinstance(x, (np.ndarray, np.generic, list, tuple, float, int)):
         return Tensor(x)
     raise TypeError(f"{op}: expected a Tensor or array, got {type(x).__name__}")
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import ops
 from ..tensor import DEFAULT_DTYPE, Tensor
+from . import functional as F
 from . import init
 from .module import Module, Parameter
 
@@ -72,10 +73,15 @@ class Tanh(Module):
 
 
 class Flatten(Module):
-    """(N, d1, d2, ...) -> (N, d1 * d2 * ...)."""
+    """(N, d1, d2, ...) -> (N, d1 * d2 * ...); takes Tensors and ndarrays, as every layer does.
 
-    def forward(self, x: Tensor) -> Tensor:
-        return x.flatten(1)
+    Example:
+        >>> Flatten()(np.zeros((32, 1, 28, 28), dtype=np.float32)).shape
+        (32, 784)
+    """
+
+    def forward(self, x: Any) -> Tensor:
+        return F._tensor(x, "Flatten").flatten(1)
 
 
 class Sequential(Module):
