@@ -92,8 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue an interrupted run from its last finished epoch, with its own settings",
     )
 
-    evaluate = commands.add_parser("evaluate", help="test accuracy of a saved checkpoint")
-    evaluate.add_argument("checkpoint", help="a model.safetensors written by train")
+    evaluate = commands.add_parser("evaluate", help="test accuracy of a saved model")
+    evaluate.add_argument(
+        "checkpoint",
+        help="a run folder, or its model.safetensors or checkpoint.safetensors, written by train",
+    )
     evaluate.add_argument(
         "--model",
         choices=list(RECIPES),
@@ -155,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             model = load_model(args.checkpoint, args.model)
             images, labels = load_mnist(args.data, train=False)
             print(f"test accuracy: {evaluate(model, images, labels):.4f}")
-    except (OSError, ValueError) as error:
+    except (ImportError, OSError, ValueError) as error:  # ImportError: a missing package
         print(f"chainrule {args.command}: error: {error}", file=sys.stderr)
         return 2
     except RuntimeError as error:  # a diverged run: not the arguments' fault, still one line
