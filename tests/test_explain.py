@@ -119,10 +119,20 @@ def test_explain_cli_lr(tmp_path, capsys):
     assert "  w0 = 0.15 - 1 * -0.00577 = 0.1558" in capsys.readouterr().out
 
 
-def test_explain_cli_without_dot_falls_back(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(viz, "can_render", lambda: False)
+@pytest.mark.parametrize("missing", ["dot", "graphviz"])
+def test_explain_cli_without_graphviz_writes_dot_and_one_line(
+    tmp_path, capsys, monkeypatch, missing
+):
+    if missing == "dot":
+        monkeypatch.setattr(viz.shutil, "which", lambda name: None)
+    else:
+        monkeypatch.setitem(sys.modules, "graphviz", None)  # as if not installed
     assert main(["explain", "--out", str(tmp_path / "g.svg")]) == 0
-    assert f"graph drawing: {tmp_path / 'g.dot'} (DOT text" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    (line,) = [line for line in captured.out.splitlines() if line.startswith("graph drawing")]
+    assert line.startswith(f"graph drawing: {tmp_path / 'g.dot'} (DOT text; rendering g.svg needs")
+    assert ("apt-get install graphviz" if missing == "dot" else "pip install graphviz") in line
+    assert captured.err == ""  # that line only, no second message from draw
     assert (tmp_path / "g.dot").exists() and not (tmp_path / "g.svg").exists()
 
 

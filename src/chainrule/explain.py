@@ -160,14 +160,11 @@ def _update_lines(leaves: list[Tensor], before: dict[str, np.ndarray], lr: float
 def _draw(loss: Tensor, path: Path | None) -> tuple[Path | None, str]:
     if path is None:
         return None, "graph drawing: not written"
-    try:
-        viz.draw(loss, path)
-    except viz.RenderError:
-        fallback = path.with_suffix(".dot")
-        return fallback, (
-            f"graph drawing: {fallback} (DOT text; install Graphviz's 'dot' program and the "
-            f"'graphviz' package to get {path.name})"
-        )
+    if path.suffix.lower() in viz._RENDERED_FORMATS and not viz.can_render():
+        fallback = path.with_suffix(".dot")  # what draw would write, but with one line of ours
+        viz.draw(loss, fallback)
+        return fallback, f"graph drawing: {fallback} (DOT text; {viz._render_hint(path)})"
+    viz.draw(loss, path)
     return path, f"graph drawing: {path}"
 
 
