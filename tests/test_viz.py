@@ -23,7 +23,7 @@ def _leaf(value, name):
 
 
 def _seed000():
-    """The seed's Y = X1 * X2 + C with X1 = 2, X2 = 5, C = 3, every value named."""
+    """Y = X1 * X2 + C with X1 = 2, X2 = 5, C = 3, every value named."""
     x1, x2, c = (_leaf(v, n) for v, n in [(2.0, "x1"), (5.0, "x2"), (3.0, "c")])
     y = _named(_named(x1 * x2, "s1") + c, "y")
     return x1, x2, c, y

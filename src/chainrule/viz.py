@@ -107,7 +107,7 @@ def _seed(root: Tensor, grad: Any) -> np.ndarray:
 
 
 def _backprop(root: Tensor, order: list[Tensor], grad: Any = None) -> _Backprop:
-    """Kahn's walk from ``root``, taking the first input first, as the seeds work by hand."""
+    """Kahn's walk from ``root``, taking the first input first, as one works it by hand."""
     pending: dict[int, int] = {}
     for tensor in order:
         for parent in _inputs(tensor):
@@ -231,7 +231,7 @@ def trace(
     modules: ModuleMap | None = None,
     digits: int = 4,
 ) -> str:
-    """The backward pass as text, in the seeds' style: upstream x local = product, per node.
+    """The backward pass as text, as worked by hand: upstream x local = product, per node.
 
     The walk is worked out again from the retained graph, so it leaves ``.grad`` alone.
     Each step names a node (in backward order) and, for each input that needs a gradient,
@@ -589,7 +589,7 @@ def draw(
 
     Values are boxes (name, shape, value when small, gradient), operations are ellipses;
     black arrows carry forward values and red arrows, pointing back, the gradients, as in
-    the seeds' drawings. Leaves that need a gradient are shaded, the result is bold.
+    hand-drawn backprop graphs. Leaves that need a gradient are shaded, the result is bold.
 
     Args:
         tensor: the result; its graph must still be recorded (see ``trace``).
