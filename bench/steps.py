@@ -26,7 +26,7 @@ def mlp_data(batch: int = 128, dtype=np.float32) -> dict[str, np.ndarray]:
 
 
 def tiny_data(dtype=np.float32) -> dict[str, np.ndarray]:
-    """The seeds' 2-3-1 sigmoid network at batch 1: inputs 2 and 9, target 0.92."""
+    """``chainrule explain``'s 2-3-1 sigmoid network at batch 1: inputs 2 and 9, target 0.92."""
     return {
         "x": np.array([[2.0, 9.0]], dtype=dtype),
         "y": np.array([[0.92]], dtype=dtype),

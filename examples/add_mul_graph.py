@@ -1,4 +1,4 @@
-"""Seed 000: Y = X1 * X2 + C, a MUL node then an ADD node, walked back by the chain rule.
+"""Y = X1 * X2 + C, a MUL node then an ADD node, walked back by the chain rule.
 
 Run it: ``python examples/add_mul_graph.py [drawing.svg]``. The same graph can be explained
 step by step with ``chainrule explain --graph examples/add_mul_graph.py:graph``.

@@ -1,7 +1,8 @@
-"""Seed 004: two apples at 100, three oranges at 150, 10% tax, built from hand-written nodes.
+"""Two apples at 100, three oranges at 150, 10% tax, built from hand-written nodes.
 
-``MulNode`` and ``AddNode`` are the seeds' layers as ``cr.Function``s: a forward on arrays
-that remembers what its backward needs, and a backward from the upstream gradient.
+``MulNode`` and ``AddNode`` are hand-written multiply and add layers as ``cr.Function``s: a
+forward on arrays that remembers what its backward needs, and a backward from the upstream
+gradient.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Seed 004: gradient descent on f(x0, x1) = x0^2 + x1^2 from (-3, 4), lr 0.1, 100 steps.
+"""Gradient descent on f(x0, x1) = x0^2 + x1^2 from (-3, 4), lr 0.1, 100 steps.
 
 Each step is x <- x - lr * df/dx with df/dx = 2x, so x shrinks by 0.8 a step: after 100
-steps it is 0.8^100 (-3, 4), about 1e-10. Backprop and the seed's numerical gradient agree.
+steps it is 0.8^100 (-3, 4), about 1e-10. Backprop and the numerical gradient agree.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def descend_backprop(start: np.ndarray, lr: float = 0.1, steps: int = 100) -> np
 def descend_numerical(start: np.ndarray, lr: float = 0.1, steps: int = 100) -> np.ndarray:
     x = start.copy()
     for _ in range(steps):
-        x -= lr * cr.numerical_grad(f, x, eps=1e-4)  # central differences, as in the seed
+        x -= lr * cr.numerical_grad(f, x, eps=1e-4)  # central differences
     return x
 
 

@@ -1,4 +1,4 @@
-"""Seeds 001/002: logistic regression, a = sigmoid(x @ w + b), trained by gradient descent.
+"""Logistic regression, a = sigmoid(x @ w + b), trained by gradient descent.
 
 Two Gaussian blobs (seeded), binary cross-entropy, full-batch steps of lr 0.5. The chain
 rule gives dL/dz = a - y (averaged over the batch); the engine finds it on its own.

@@ -1,4 +1,4 @@
-"""Seed 004's gradient check: the numerical gradient, (f(x + h) - f(x - h)) / 2h, against backprop.
+"""A gradient check: the numerical gradient, (f(x + h) - f(x - h)) / 2h, against backprop.
 
 The numerical gradient needs two evaluations of f per input and is only approximate;
 backprop gets every gradient in one backward pass. When both agree, the backward is right.
@@ -12,7 +12,7 @@ import chainrule as cr
 
 
 def cost(weights: np.ndarray) -> cr.Tensor:
-    """The seeds' 2-3-1 network's cost as a function of its 13 weights (w0..w8, b0..b3)."""
+    """network_2_3_1.py's cost as a function of its 13 weights (w0..w8, b0..b3)."""
     w = weights if isinstance(weights, cr.Tensor) else cr.tensor(weights)
     x = cr.tensor(np.array([2.0, 9.0]))
     hidden = (w[0:6].reshape(3, 2) @ x + w[9:12]).sigmoid()

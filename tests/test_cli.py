@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -63,6 +64,44 @@ def test_evaluate_reproduces_the_trained_accuracy(short_run):
     assert evaluated.stdout.strip() == trained_line
 
 
+@pytest.mark.parametrize("name", ["", "checkpoint.safetensors"])
+def test_evaluate_a_run_folder_or_its_checkpoint(short_run, capsys, name):
+    out, done = short_run
+    assert main(["evaluate", str(out / name)]) == 0
+    assert capsys.readouterr().out.strip() == done.stdout.strip().splitlines()[-2]
+
+
+def test_evaluate_a_folder_with_only_its_checkpoint(short_run, tmp_path, capsys):
+    out, done = short_run
+    shutil.copy(out / "checkpoint.safetensors", tmp_path)  # training stopped before the end
+    assert main(["evaluate", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.strip() == done.stdout.strip().splitlines()[-2]
+
+
+def test_evaluate_foreign_weights_is_a_short_sorted_message(tmp_path, capsys):
+    cr.save({f"k{i:02d}": np.zeros(1) for i in reversed(range(40))}, tmp_path / "w.safetensors")
+    assert main(["evaluate", str(tmp_path / "w.safetensors")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert len(err.replace(str(tmp_path), "")) < 250, err  # not 40 keys
+    assert "does not hold mlp weights" in err
+    assert "unexpected keys ['k00', 'k01', 'k02', ... (37 more)]" in err
+
+
+def test_train_on_missing_data_leaves_no_run_folder(tmp_path):
+    done = run_cli("train", "--data", "/nonexistent/mnist", cwd=tmp_path)  # default --out
+    assert done.returncode == 2 and "/nonexistent/mnist" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_train_without_a_package_says_what_to_install(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "safetensors", None)  # as if not installed
+    assert main(["train", "--limit", "10", "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "pip install safetensors" in err
+    assert not (tmp_path / "run").exists()  # stopped before training, not after an epoch
+
+
 def test_train_same_seed_same_metrics(tmp_path):
     args = ["train", "--limit", "500", "--epochs", "1", "--seed", "3"]
     assert main([*args, "--out", str(tmp_path / "a")]) == 0
@@ -104,6 +143,7 @@ def test_checkpoint_into_other_shapes_fails_naming_the_key(tmp_path):
         (["train", "--model", "resnet"], "invalid choice: 'resnet'"),
         (["train", "--data", "/nonexistent/mnist", "--limit", "10"], "/nonexistent/mnist"),
         (["evaluate", "/nonexistent/model.safetensors"], "/nonexistent/model.safetensors"),
+        (["evaluate", "/"], "/ holds no model.safetensors, no checkpoint.safetensors"),
         (["fly"], "invalid choice: 'fly'"),
         (["train", "--limit", "10", "--out", "/dev/null/run"], "/dev/null/run"),
     ],

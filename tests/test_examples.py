@@ -1,4 +1,4 @@
-"""Every script in examples/ runs (``python examples/NAME.py``) and prints the seeds' numbers."""
+"""Every script in examples/ runs (``python examples/NAME.py``) and prints the worked numbers."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ EXPECTED = {
     ],
     "network_2_3_1": [
         "o3: 0.6445",
-        "cost: 0.0380  (the seed's (y - o3)^2: 0.0759)",
+        "cost: 0.0380  (0.5 (y - o3)^2; (y - o3)^2 = 0.0759)",
         "dcost/db3: -0.0631",
         "dcost/dw6..w8: -0.0597, -0.0631, -0.0339",
         "dcost/dw0..w5: -0.0058, -0.0260, 0.0000, 0.0000, -0.0025, -0.0113",

@@ -1,4 +1,4 @@
-"""`chainrule explain`: the seeds' 2-3-1 numbers (as test_seeds asserts them) and --graph."""
+"""`chainrule explain`: the 2-3-1 network's numbers (as test_seeds asserts them) and --graph."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from chainrule.cli import main
 from chainrule.explain import explain, load_function, seed_network
 
 ROOT = Path(__file__).resolve().parents[1]
-ATOL = 6e-5  # the post rounds to 4 decimals, as in test_seeds
+ATOL = 6e-5  # the worked example rounds to 4 decimals, as in test_seeds
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def test_explain_prints_every_backward_step(report):
     text = report.text
     assert "backward from cost, 25 steps" in text
     assert len(re.findall(r"^step \d+ ", text, re.MULTILINE)) == 25
-    # The seed's steps 1-4 and 7-9, by the engine's numbers.
+    # The hand-worked steps 1-4 and 7-9, by the engine's numbers.
     assert "  dcost/do3 = dcost/de * de/do3 = 0.2755 * -1 = -0.2755" in text
     assert "  dcost/dz3 = dcost/do3 * do3/dz3 = -0.2755 * 0.2291 = -0.06313" in text
     assert "  dcost/dw6 = dcost/do0w6 * do0w6/dw6 = -0.06313 * 0.9463 = -0.05975" in text
@@ -109,9 +109,24 @@ def test_explain_writes_drawing(report):
 def test_explain_cli_prints_report(tmp_path, capsys):
     assert main(["explain", "--out", str(tmp_path / "g.dot")]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("chainrule explain: the seeds' 2-3-1 network")
+    header = out.split("\n\n")[0]
+    assert header.startswith("chainrule explain: a 2-3-1 network with fixed weights")
+    assert "  2 inputs: x0 = 2, x1 = 9; target y = 0.92" in header
+    assert "  3 hidden sigmoid units: o0 = Sigmoid(x0 w0 + x1 w1 + b0)" in header
+    assert "  1 sigmoid output:       o3 = Sigmoid(o0 w6 + o1 w7 + o2 w8 + b3)" in header
+    assert "  weights w0..w8 = 0.15, 0.23, 0.5, 0.8, 0.05, -0.05, 0.9, -0.5, 0.08" in header
+    assert "  biases b0..b3 = 0.5, 0.5, 0.5, 0.2" in header
+    assert "seed" not in out  # a newcomer cannot know what chainrule was written from
     assert f"graph drawing: {tmp_path / 'g.dot'}" in out
     assert (tmp_path / "g.dot").exists()
+
+
+def test_explain_help_says_what_the_network_is(capsys):
+    with pytest.raises(SystemExit):
+        main(["explain", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "inputs x0 = 2, x1 = 9, target 0.92, 3 hidden sigmoid units, 1 sigmoid output" in text
+    assert "seed" not in text
 
 
 def test_explain_cli_lr(tmp_path, capsys):
@@ -119,10 +134,20 @@ def test_explain_cli_lr(tmp_path, capsys):
     assert "  w0 = 0.15 - 1 * -0.00577 = 0.1558" in capsys.readouterr().out
 
 
-def test_explain_cli_without_dot_falls_back(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(viz, "can_render", lambda: False)
+@pytest.mark.parametrize("missing", ["dot", "graphviz"])
+def test_explain_cli_without_graphviz_writes_dot_and_one_line(
+    tmp_path, capsys, monkeypatch, missing
+):
+    if missing == "dot":
+        monkeypatch.setattr(viz.shutil, "which", lambda name: None)
+    else:
+        monkeypatch.setitem(sys.modules, "graphviz", None)  # as if not installed
     assert main(["explain", "--out", str(tmp_path / "g.svg")]) == 0
-    assert f"graph drawing: {tmp_path / 'g.dot'} (DOT text" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    (line,) = [line for line in captured.out.splitlines() if line.startswith("graph drawing")]
+    assert line.startswith(f"graph drawing: {tmp_path / 'g.dot'} (DOT text; rendering g.svg needs")
+    assert ("apt-get install graphviz" if missing == "dot" else "pip install graphviz") in line
+    assert captured.err == ""  # that line only, no second message from draw
     assert (tmp_path / "g.dot").exists() and not (tmp_path / "g.svg").exists()
 
 

@@ -1,4 +1,4 @@
-"""Project-wide rules: lint clean, within the line budget, and a NumPy-only import."""
+"""Project-wide rules: lint clean, within the line budget, a NumPy-only import, and CI's script."""
 
 from __future__ import annotations
 
@@ -42,3 +42,30 @@ def test_mypy_reports_nothing():
         [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _ci_calls(tmp_path: Path, *present: str) -> list[str]:
+    """The commands .ci/run runs, with stand-ins that only log for apt-get, python, and so on."""
+    stubs, log = tmp_path / "bin", tmp_path / "calls"
+    stubs.mkdir(parents=True)
+    for name in ("apt-get", "sudo", "python", *present):
+        then = 'exec "$@"\n' if name == "sudo" else ""
+        (stubs / name).write_text(f'#!/bin/sh\necho "{name} $*" >> "{log}"\n{then}')
+        (stubs / name).chmod(0o755)
+    for tool in ("dirname", "id"):
+        (stubs / tool).symlink_to(shutil.which(tool))
+    done = subprocess.run(
+        [shutil.which("bash"), str(ROOT / ".ci" / "run")],
+        env={"PATH": str(stubs)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    return [line for line in log.read_text().splitlines() if not line.startswith("sudo ")]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_ci_installs_graphviz_only_when_dot_is_missing(tmp_path):
+    tests = ["python -m pip install -q -e .[test]", "python -m pytest -q"]
+    assert _ci_calls(tmp_path) == ["apt-get update", "apt-get install -y graphviz", *tests]
+    assert _ci_calls(tmp_path / "with-dot", "dot") == tests  # the README's test command alone

@@ -1,4 +1,9 @@
-"""The seed tutorials' worked examples, reproduced by the engine with their published numbers."""
+"""Classic backprop worked examples, reproduced by the engine with their published numbers.
+
+Multiply and add nodes (Y = X1 X2 + C), apples and oranges with tax, a 2-3-1 sigmoid network,
+gradient descent, cross entropy and logistic regression, as backprop tutorials work them by
+hand; "seed NNN" names the tutorial a section reproduces (not shipped with chainrule).
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ def _leaf(value):
 
 
 class MulNode(cr.Function):
-    """The seeds' multiply node: remember both inputs, swap them on the way back."""
+    """A multiply node: remember both inputs, swap them on the way back."""
 
     def forward(self, x1, x2):
         self.x1, self.x2 = x1, x2
@@ -29,7 +34,7 @@ class MulNode(cr.Function):
 
 
 class AddNode(cr.Function):
-    """The seeds' add node: the upstream gradient passes to both inputs unchanged."""
+    """An add node: the upstream gradient passes to both inputs unchanged."""
 
     def forward(self, x1, x2):
         return x1 + x2

@@ -18,7 +18,7 @@ def _f64(values, requires_grad=True):
 
 
 class Square(cr.Function):
-    """The API.md example, verbatim in shape: save on self, return one grad."""
+    """The README's user-defined Function, verbatim in shape: save on self, return one grad."""
 
     def forward(self, x):
         self.x = x
@@ -29,7 +29,7 @@ class Square(cr.Function):
 
 
 class MulPair(cr.Function):
-    """A two-input node in the seeds' MulLayer style: backward returns a tuple."""
+    """A two-input node like a hand-written multiply layer: backward returns a tuple."""
 
     def forward(self, a, b):
         self.a, self.b = a, b

@@ -61,7 +61,8 @@ def test_divergence_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
             parameter.data[...] = np.nan  # the next step's loss is NaN
 
     monkeypatch.setattr(training, "save_run_state", save_then_poison)
-    with pytest.raises(TrainingDiverged, match=r"epoch 2, step 1; try a lower learning rate"):
+    # At the recipe's lr 0.1 itself, the hint is ten times lower.
+    with pytest.raises(TrainingDiverged, match=r"epoch 2, step 1; try a lower .* \(--lr 0\.01\)"):
         train(small_config(tmp_path), log=quiet)
     kept = cr.load(tmp_path / CHECKPOINT)
     for key, value in saved.items():
@@ -75,8 +76,22 @@ def test_cli_divergence_is_one_line_suggesting_a_lower_lr(tmp_path):
     )
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1, done.stderr
-    assert "try a lower learning rate (--lr 100)" in done.stderr
+    assert "try a lower learning rate (--lr 0.1)" in done.stderr  # the recipe's, not 1000 / 10
     assert "no epoch finished, so there is no checkpoint" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("model", "optimizer", "lr", "expected"),
+    [
+        ("mlp", "sgd", 1000.0, 0.1),  # far above the recipe: the recipe's lr
+        ("mlp", "sgd", 0.5, 0.05),  # near it: ten times lower
+        ("mlp", "adam", 1.0, 2e-3),  # another optimiser: its default lr
+        ("cnn", "adam", 0.01, 1e-3),
+    ],
+)
+def test_divergence_hint_is_min_of_lr_over_10_and_the_default(model, optimizer, lr, expected):
+    config = TrainConfig(model=model, optimizer=optimizer, lr=lr)
+    assert training._lower_lr(config) == pytest.approx(expected)
 
 
 def test_resume_from_a_folder_without_checkpoint_is_a_clear_error(tmp_path):

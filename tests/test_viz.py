@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -21,7 +23,7 @@ def _leaf(value, name):
 
 
 def _seed000():
-    """The seed's Y = X1 * X2 + C with X1 = 2, X2 = 5, C = 3, every value named."""
+    """Y = X1 * X2 + C with X1 = 2, X2 = 5, C = 3, every value named."""
     x1, x2, c = (_leaf(v, n) for v, n in [(2.0, "x1"), (5.0, "x2"), (3.0, "c")])
     y = _named(_named(x1 * x2, "s1") + c, "y")
     return x1, x2, c, y
@@ -348,12 +350,29 @@ def test_draw_unknown_format_raises(tmp_path):
         viz.draw(y, tmp_path / "g.txt")
 
 
-def test_draw_without_dot_writes_dot_and_explains(tmp_path, monkeypatch):
-    monkeypatch.setattr(viz.shutil, "which", lambda name: None)
+def _draw_svg_without(tmp_path, capsys) -> str:
+    """draw to g.svg where rendering is impossible: the DOT text beside it, one line on stderr."""
     *_, y = _seed000()
-    with pytest.raises(viz.RenderError, match="needs Graphviz.*wrote the DOT text"):
-        viz.draw(y, tmp_path / "g.svg")
+    viz.draw(y, tmp_path / "g.svg")  # no exception: the drawing is not lost
     assert (tmp_path / "g.dot").read_text() == SEED000_DOT
+    assert not (tmp_path / "g.svg").exists()
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert f"draw: wrote the DOT text to {tmp_path / 'g.dot'}; rendering g.svg needs" in err
+    return err
+
+
+def test_draw_without_dot_writes_dot_and_says_what_to_install(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(viz.shutil, "which", lambda name: None)
+    err = _draw_svg_without(tmp_path, capsys)
+    assert "'dot' program (apt-get install graphviz" in err and "pip install" not in err
+
+
+def test_draw_without_graphviz_package_says_what_to_install(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # as if not installed
+    assert "the 'graphviz' Python package (pip install graphviz)" in _draw_svg_without(
+        tmp_path, capsys
+    )
 
 
 @pytest.mark.skipif(not viz.can_render(), reason="needs the graphviz package and dot")

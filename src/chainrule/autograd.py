@@ -119,7 +119,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 class Function:
     """A node of the graph: ``forward`` on ndarrays, ``backward`` from the output grad.
 
-    Subclass it, as the seeds' ``MulLayer``/``AddLayer``: ``forward(*arrays)`` returns one
+    Subclass it like a hand-written backprop layer: ``forward(*arrays)`` returns one
     ndarray and saves what ``backward`` needs on ``self``; ``backward(grad)`` returns one
     gradient per input (a bare array for a single input). Calling an instance on tensors
     runs ``forward`` and, when a gradient is wanted, records the node on the graph.

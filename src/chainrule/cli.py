@@ -36,7 +36,10 @@ def _positive_float(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="chainrule", description="Train and evaluate networks on MNIST.")
+    parser = _Parser(
+        prog="chainrule",
+        description="Train and evaluate networks on MNIST; see backprop step by step.",
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     train = commands.add_parser("train", help="train a model on MNIST and write a run folder")
@@ -92,8 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue an interrupted run from its last finished epoch, with its own settings",
     )
 
-    evaluate = commands.add_parser("evaluate", help="test accuracy of a saved checkpoint")
-    evaluate.add_argument("checkpoint", help="a model.safetensors written by train")
+    evaluate = commands.add_parser("evaluate", help="test accuracy of a saved model")
+    evaluate.add_argument(
+        "checkpoint",
+        help="a run folder, or its model.safetensors or checkpoint.safetensors, written by train",
+    )
     evaluate.add_argument(
         "--model",
         choices=list(RECIPES),
@@ -107,7 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_explain(commands: argparse._SubParsersAction) -> None:
     explain = commands.add_parser(
-        "explain", help="work the chain rule through the seeds' 2-3-1 network, step by step"
+        "explain",
+        help="work backprop step by step through a 2-3-1 sigmoid network (or --graph yours)",
+        description="Print the forward pass, the loss, every backward step (upstream x local ="
+        " product) and one SGD step of a small network: inputs x0 = 2, x1 = 9, target 0.92,"
+        " 3 hidden sigmoid units, 1 sigmoid output, fixed weights (listed in the report).",
     )
     explain.add_argument(
         "--graph",
@@ -155,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             model = load_model(args.checkpoint, args.model)
             images, labels = load_mnist(args.data, train=False)
             print(f"test accuracy: {evaluate(model, images, labels):.4f}")
-    except (OSError, ValueError) as error:
+    except (ImportError, OSError, ValueError) as error:  # ImportError: a missing package
         print(f"chainrule {args.command}: error: {error}", file=sys.stderr)
         return 2
     except RuntimeError as error:  # a diverged run: not the arguments' fault, still one line

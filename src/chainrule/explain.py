@@ -1,4 +1,4 @@
-"""``chainrule explain``: the seeds' 2-3-1 network, or a function of yours, worked step by step."""
+"""``chainrule explain``: a 2-3-1 sigmoid network, or a function of yours, worked step by step."""
 
 from __future__ import annotations
 
@@ -13,16 +13,22 @@ from . import viz
 from .optim import SGD
 from .tensor import Tensor, tensor
 
-# The 2-3-1 network of the seeds: inputs, target, weights w0..w8 and biases b0..b3.
+# The 2-3-1 network: inputs, target, weights w0..w8 and biases b0..b3 (o_j uses w2j, w2j+1).
 SEED_INPUTS = (2.0, 9.0)
 SEED_TARGET = 0.92
 SEED_WEIGHTS = (0.15, 0.23, 0.5, 0.8, 0.05, -0.05, 0.9, -0.5, 0.08)
 SEED_BIASES = (0.5, 0.5, 0.5, 0.2)
 SEED_LR = 0.5
 SEED_TITLE = (
-    "the seeds' 2-3-1 network: inputs x0 = 2, x1 = 9, target y = 0.92, sigmoid units,\n"
-    "cost = 0.5 e^2 with e = y - o3 (the seed's cost 0.0759 is e^2; its backward,\n"
-    "dcost/do3 = o3 - y, is the derivative of 0.5 e^2)"
+    "a 2-3-1 network with fixed weights, step by step\n"
+    "  2 inputs: x0 = 2, x1 = 9; target y = 0.92\n"
+    "  3 hidden sigmoid units: o0 = Sigmoid(x0 w0 + x1 w1 + b0)\n"
+    "                          o1 = Sigmoid(x0 w2 + x1 w3 + b1)\n"
+    "                          o2 = Sigmoid(x0 w4 + x1 w5 + b2)\n"
+    "  1 sigmoid output:       o3 = Sigmoid(o0 w6 + o1 w7 + o2 w8 + b3)\n"
+    f"  weights w0..w8 = {', '.join(f'{w:g}' for w in SEED_WEIGHTS)}\n"
+    f"  biases b0..b3 = {', '.join(f'{b:g}' for b in SEED_BIASES)}\n"
+    "  cost = 0.5 e^2 with e = y - o3, so dcost/do3 = o3 - y"
 )
 
 
@@ -46,7 +52,7 @@ def _neuron(inputs: list[Tensor], weights: list[Tensor], bias: Tensor, j: int) -
 
 
 def seed_network() -> Tensor:
-    """The cost of the seeds' 2-3-1 network in float64, one named scalar per value.
+    """The cost of the 2-3-1 network (``SEED_TITLE``) in float64, one named scalar per value.
 
     Example:
         >>> round(seed_network().item(), 5)
@@ -160,14 +166,11 @@ def _update_lines(leaves: list[Tensor], before: dict[str, np.ndarray], lr: float
 def _draw(loss: Tensor, path: Path | None) -> tuple[Path | None, str]:
     if path is None:
         return None, "graph drawing: not written"
-    try:
-        viz.draw(loss, path)
-    except viz.RenderError:
-        fallback = path.with_suffix(".dot")
-        return fallback, (
-            f"graph drawing: {fallback} (DOT text; install Graphviz's 'dot' program and the "
-            f"'graphviz' package to get {path.name})"
-        )
+    if path.suffix.lower() in viz._RENDERED_FORMATS and not viz.can_render():
+        fallback = path.with_suffix(".dot")  # what draw would write, but with one line of ours
+        viz.draw(loss, fallback)
+        return fallback, f"graph drawing: {fallback} (DOT text; {viz._render_hint(path)})"
+    viz.draw(loss, path)
     return path, f"graph drawing: {path}"
 
 
@@ -220,7 +223,7 @@ def explain(
 
 
 def run(graph: str | None, lr: float | None, out: str | None) -> int:
-    """The command: print the report for the seed network or ``graph`` (FILE.py:FUNCTION)."""
+    """The command: print the report for the 2-3-1 network or ``graph`` (FILE.py:FUNCTION)."""
     if graph is None:
         report = explain(seed_network, SEED_LR if lr is None else lr, out)
     else:

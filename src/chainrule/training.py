@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import sys
@@ -16,7 +17,7 @@ import numpy as np
 from . import nn, optim
 from .allocator import keep_freed_memory
 from .autograd import no_grad
-from .checkpoint import load_run_state, save_run_state
+from .checkpoint import FORMAT, load_run_state, save_run_state
 from .data import DataLoader, TensorDataset, load_mnist
 from .nn import functional as F
 from .serialization import load_with_metadata, save
@@ -43,6 +44,7 @@ class TrainingDiverged(RuntimeError):
 
 
 CHECKPOINT = "checkpoint.safetensors"  # the run state after the last finished epoch
+MODEL = "model.safetensors"  # the weights after the last epoch, with the model's name
 
 
 DEFAULT_LR = {"adam": 2e-3, "sgd": 0.1}
@@ -154,11 +156,12 @@ def train(
     assert config.epochs is not None  # resolve fills it from the recipe
     per_step = RECIPES[config.model].per_step_schedule
     out = Path(config.out or f"runs/{config.model}-{time.strftime('%Y%m%d-%H%M%S')}")
-    out.mkdir(parents=True, exist_ok=True)
+    _check_dependencies()
     keep_freed_memory()  # every step allocates what the last one freed: reuse it
     started = time.perf_counter()
     train_images, train_labels = load_mnist(config.data, train=True)
     test_images, test_labels = load_mnist(config.data, train=False)
+    out.mkdir(parents=True, exist_ok=True)  # only now: bad data leaves no empty folder behind
     if config.limit is not None:
         train_images, train_labels = train_images[: config.limit], train_labels[: config.limit]
 
@@ -215,7 +218,7 @@ def train(
             f"test_acc {accuracy:.2%}  {seconds:.1f}s"
         )
 
-    save(model.state_dict(), out / "model.safetensors", metadata={"model": config.model})
+    save(model.state_dict(), out / MODEL, metadata={"model": config.model})
     metrics = {
         "model": config.model,
         "epochs": config.epochs,
@@ -264,9 +267,30 @@ def _train_epoch(
     return total_loss / seen
 
 
-def _diverged_message(loss: float, epoch: int, step: int, config: TrainConfig, out: Path) -> str:
+def _check_dependencies() -> None:
+    """Fail before training, in one line, when a package the run needs at its end is missing."""
+    for module in ("safetensors", "matplotlib", "tqdm"):
+        if importlib.util.find_spec(module) is None:
+            raise ImportError(
+                f"train: the {module!r} package is missing (pip install {module}, or reinstall "
+                "chainrule); nothing was trained"
+            )
+
+
+def _lower_lr(config: TrainConfig) -> float:
+    """The learning rate a diverged run should try: min(lr / 10, the recipe's default lr).
+
+    The default is what ``resolve`` gives without ``--lr`` for the model and optimiser (for
+    the MLP with SGD 0.1), so a far-too-large lr (1000) gets the recipe's value, not 100,
+    and a run that diverged at or below the default gets ten times less.
+    """
     lr = config.lr
     assert lr is not None, "train() passes a resolved config"
+    default = resolve(replace(config, lr=None)).lr
+    return lr / 10 if default is None else min(lr / 10, default)
+
+
+def _diverged_message(loss: float, epoch: int, step: int, config: TrainConfig, out: Path) -> str:
     kept = (
         f"the last good checkpoint is {out / CHECKPOINT}"
         if (out / CHECKPOINT).exists()
@@ -274,7 +298,7 @@ def _diverged_message(loss: float, epoch: int, step: int, config: TrainConfig, o
     )
     return (
         f"loss became {loss} at epoch {epoch}, step {step}; try a lower learning rate "
-        f"(--lr {lr / 10:g}); {kept}"
+        f"(--lr {_lower_lr(config):g}); {kept}"
     )
 
 
@@ -308,9 +332,34 @@ def plot_curves(history: list[dict[str, Any]], path: Path) -> None:
     plt.close(figure)
 
 
-def load_model(checkpoint: str | Path, model_name: str | None = None) -> nn.Module:
-    """A model with the checkpoint's weights; the architecture defaults to the one it names."""
-    weights, metadata = load_with_metadata(checkpoint)
-    model = build_model(model_name or metadata.get("model", "mlp"))
-    model.load_state_dict(weights)
+def load_model(path: str | Path, model_name: str | None = None) -> nn.Module:
+    """A model with the weights ``chainrule train`` wrote, from a file or a run folder.
+
+    Args:
+        path: a ``model.safetensors``; a run-state ``checkpoint.safetensors`` (its model
+            weights); or a run folder (its ``model.safetensors``, else its checkpoint's).
+        model_name: the architecture; by default the one the file's metadata or the
+            checkpoint's run configuration names.
+
+    Raises:
+        FileNotFoundError: no such file, or a folder without either file.
+        ValueError: not a safetensors file, or weights that do not fit the architecture.
+    """
+    path = Path(path)
+    if path.is_dir():
+        found = [path / name for name in (MODEL, CHECKPOINT) if (path / name).is_file()]
+        if not found:
+            raise FileNotFoundError(f"load_model: {path} holds no {MODEL}, no {CHECKPOINT}")
+        path = found[0]
+    weights, metadata = load_with_metadata(path)
+    name = metadata.get("model")
+    if metadata.get("format") == FORMAT:  # the run state: model/<key> arrays, config as JSON
+        state = load_run_state(path)
+        weights, name = state.model, state.config.get("model")
+    name = model_name or name or "mlp"
+    model = build_model(name)
+    try:
+        model.load_state_dict(weights)
+    except ValueError as error:
+        raise ValueError(f"load_model: {path} does not hold {name} weights ({error})") from None
     return model

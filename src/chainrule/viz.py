@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from .autograd import Function
 from .nn.module import Module
 from .tensor import Tensor
 
-__all__ = ["ModuleMap", "RenderError", "can_render", "capture", "draw", "trace", "trace_forward"]
+__all__ = ["ModuleMap", "can_render", "capture", "draw", "trace", "trace_forward"]
 
 _INFIX = {"Add": "+", "Sub": "-", "Mul": "*", "Div": "/", "Pow": "**", "MatMul": "@"}
 _TEXT_FORMATS = {".dot", ".gv"}
@@ -34,10 +35,6 @@ _MAX_TRACE_VALUES = 16  # the same for the text traces
 _MAX_JACOBIAN = 64  # local derivatives are worked out for outputs up to this many elements
 _PARAMETER_STYLE = 'style=filled, fillcolor="#dbe9f6"'
 _GRAD_STYLE = "color=red, fontcolor=red, dir=back"
-
-
-class RenderError(RuntimeError):
-    """Rendering a drawing needs Graphviz (the Python package and the ``dot`` program)."""
 
 
 # ---------------------------------------------------------------------- the graph
@@ -106,7 +103,7 @@ def _seed(root: Tensor, grad: Any) -> np.ndarray:
 
 
 def _backprop(root: Tensor, order: list[Tensor], grad: Any = None) -> _Backprop:
-    """Kahn's walk from ``root``, taking the first input first, as the seeds work by hand."""
+    """Kahn's walk from ``root``, taking the first input first, as one works it by hand."""
     pending: dict[int, int] = {}
     for tensor in order:
         for parent in _inputs(tensor):
@@ -231,7 +228,7 @@ def trace(
     modules: ModuleMap | None = None,
     digits: int = 4,
 ) -> str:
-    """The backward pass as text, in the seeds' style: upstream x local = product, per node.
+    """The backward pass as text, as worked by hand: upstream x local = product, per node.
 
     The walk is worked out again from the retained graph, so it leaves ``.grad`` alone.
     Each step names a node (in backward order) and, for each input that needs a gradient,
@@ -588,13 +585,14 @@ def draw(
 
     Values are boxes (name, shape, value when small, gradient), operations are ellipses;
     black arrows carry forward values and red arrows, pointing back, the gradients, as in
-    the seeds' drawings. Leaves that need a gradient are shaded, the result is bold.
+    hand-drawn backprop graphs. Leaves that need a gradient are shaded, the result is bold.
 
     Args:
         tensor: the result, before or after its ``backward()``.
         path: where to save: ``.dot``/``.gv`` for the text, ``.svg``/``.png``/``.pdf`` to
-            render with Graphviz (raises ``RenderError``, after writing the ``.dot`` beside
-            it, when the ``graphviz`` package or the ``dot`` program is missing).
+            render with Graphviz. Without the ``graphviz`` package or the ``dot`` program,
+            the DOT text goes to a ``.dot`` file beside ``path`` and one line on stderr
+            says what to install.
         show_grad: add the gradients (for a one-element tensor, or when ``grad`` is given).
         grad: d(L)/d(tensor) for a non-scalar tensor.
         modules: from ``capture(model)``: one cluster per module, parameter names.
@@ -639,11 +637,24 @@ def draw(
 # ---------------------------------------------------------------------- render
 def can_render() -> bool:
     """Whether SVG/PNG/PDF can be made here: the graphviz package and ``dot`` are installed."""
+    return not _render_needs()
+
+
+def _render_needs() -> list[str]:
+    """What rendering lacks here, each with how to install it; empty when nothing."""
+    needs = []
     try:
         import graphviz  # noqa: F401
     except ImportError:
-        return False
-    return shutil.which("dot") is not None
+        needs.append("the 'graphviz' Python package (pip install graphviz)")
+    if shutil.which("dot") is None:
+        needs.append("Graphviz's 'dot' program (apt-get install graphviz, brew install graphviz)")
+    return needs
+
+
+def _render_hint(path: Path) -> str:
+    """One line: what rendering ``path`` needs that is not installed."""
+    return f"rendering {path.name} needs {' and '.join(_render_needs() or ['Graphviz'])}"
 
 
 def _save(text: str, path: Path) -> None:
@@ -654,14 +665,11 @@ def _save(text: str, path: Path) -> None:
     if suffix not in _RENDERED_FORMATS:
         formats = ", ".join(sorted(_TEXT_FORMATS | _RENDERED_FORMATS))
         raise ValueError(f"draw: unknown format {suffix!r} for {path}, use one of {formats}")
-    if not can_render():
+    if not can_render():  # NOTE: the DOT text and one line, never an exception: nothing is lost
         fallback = path.with_suffix(".dot")
         fallback.write_text(text)
-        raise RenderError(
-            f"draw: rendering {path.name} needs Graphviz: the 'graphviz' Python package "
-            "(pip install graphviz) and the 'dot' program (apt-get install graphviz, "
-            f"brew install graphviz); wrote the DOT text to {fallback} instead"
-        )
+        print(f"draw: wrote the DOT text to {fallback}; {_render_hint(path)}", file=sys.stderr)
+        return
     import graphviz
 
     path.write_bytes(graphviz.Source(text).pipe(format=suffix[1:]))

@@ -11,6 +11,13 @@ import numpy as np
 from ..tensor import Tensor
 
 
+def _some(items: list[str], limit: int = 3, quote: bool = True, sep: str = ", ") -> str:
+    """The first ``limit`` of ``items``, sorted: ``['a', 'b', 'c', ... (35 more)]``."""
+    shown = [repr(item) if quote else item for item in sorted(items)[:limit]]
+    more = [f"... ({len(items) - limit} more)"] if len(items) > limit else []
+    return "[" + sep.join(shown + more) + "]"
+
+
 class Parameter(Tensor):
     """A Tensor that a Module owns and trains: ``requires_grad`` is always on."""
 
@@ -138,8 +145,8 @@ class Module:
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> None:
         """Copy arrays into the parameters and buffers; shapes must match.
 
-        With ``strict`` (the default) the keys must match exactly too; the error names
-        every missing, unexpected and mis-shaped key.
+        With ``strict`` (the default) the keys must match exactly too. The error lists the
+        missing, unexpected and mis-shaped keys, sorted, the first three of each kind.
         """
         own = self.state_dict()
         given = {
@@ -154,11 +161,11 @@ class Module:
         ]
         problems = []
         if strict and missing:
-            problems.append(f"missing keys {missing}")
+            problems.append(f"missing keys {_some(missing)}")
         if strict and unexpected:
-            problems.append(f"unexpected keys {unexpected}")
+            problems.append(f"unexpected keys {_some(unexpected)}")
         if mis_shaped:
-            problems.append(f"mis-shaped keys [{'; '.join(mis_shaped)}]")
+            problems.append(f"mis-shaped keys {_some(mis_shaped, quote=False, sep='; ')}")
         if problems:
             raise ValueError(f"load_state_dict: {type(self).__name__}: " + ", ".join(problems))
         for key, target in own.items():
