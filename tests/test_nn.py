@@ -427,3 +427,52 @@ def test_manual_seed_is_exported_and_returns_the_generator():
 def test_manual_seed_rejects_non_seeds(seed, error):
     with pytest.raises(error, match="manual_seed: seed must be"):
         cr.manual_seed(seed)
+
+
+# ---------------------------------------------------------------------- forward hooks
+def test_forward_pre_hook_replaces_args_and_forward_hook_replaces_output():
+    layer = nn.ReLU()
+    seen = []
+    layer.register_forward_pre_hook(lambda module, args: (args[0] - 1,))
+    layer.register_forward_hook(lambda module, args, out: seen.append(out.tolist()))
+    layer.register_forward_hook(lambda module, args, out: out * 10)
+    out = layer(cr.tensor([0.5, 3.0]))
+    assert seen == [[0.0, 2.0]]  # hooks run in registration order, after the pre-hook
+    assert out.tolist() == [0.0, 20.0]
+
+
+def test_forward_hook_with_kwargs_sees_keywords():
+    class Scale(nn.Module):
+        def forward(self, x, factor=1.0):
+            return x * factor
+
+    calls = []
+    module = Scale()
+    module.register_forward_hook(
+        lambda m, args, kwargs, out: calls.append((kwargs, out.item())), with_kwargs=True
+    )
+    module(cr.tensor(2.0), factor=3.0)
+    assert calls == [({"factor": 3.0}, 6.0)]
+
+
+def test_forward_hook_handle_removes_and_leaves_no_cost():
+    layer = nn.Linear(2, 1)
+    handle = layer.register_forward_hook(lambda module, args, out: out * 0)
+    assert layer(cr.ones((1, 2))).item() == 0.0
+    handle.remove()
+    assert "forward" not in layer.__dict__  # module(x) is the class's forward again
+    assert layer(cr.ones((1, 2))).item() != 0.0
+    with layer.register_forward_pre_hook(lambda module, args: None):
+        assert "forward" in layer.__dict__
+    assert "forward" not in layer.__dict__
+    assert list(layer.state_dict()) == ["weight", "bias"]
+
+
+def test_capture_uses_hooks_and_leaves_module_class_alone():
+    model = nn.Sequential(nn.Linear(2, 3), nn.Sigmoid())
+    call = nn.Module.__call__
+    with cr.viz.capture(model) as modules:
+        assert nn.Module.__call__ is call
+        out = model(cr.ones((1, 2)))
+    assert modules.owner(out) == "layers.1"
+    assert all("forward" not in m.__dict__ for m in model.modules())

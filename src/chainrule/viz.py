@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -399,8 +399,8 @@ def _tensors(value: Any) -> Iterator[Tensor]:
 def capture(model: Module) -> Iterator[ModuleMap]:
     """Record which of ``model``'s submodules makes each node while the block runs.
 
-    ``Module.__call__`` is wrapped for the duration of the block (and restored after it),
-    so capture in one thread at a time. Pass the result to ``draw`` (one cluster per
+    A forward hook on every submodule (removed when the block ends) claims the nodes
+    between the call's inputs and its output. Pass the result to ``draw`` (one cluster per
     module) or ``trace`` (parameter names).
 
     Example:
@@ -413,20 +413,22 @@ def capture(model: Module) -> Iterator[ModuleMap]:
         'layers.1'
     """
     modules = ModuleMap(model)
-    names = {id(m): name for name, m in modules.modules.items()}
-    original = Module.__call__
 
-    def call(self: Module, *args: Any, **kwargs: Any) -> Any:
-        out = original.__get__(self)(*args, **kwargs)  # the call as Module defines it
-        if id(self) in names:
-            modules._claim(names[id(self)], (args, kwargs), out)
-        return out
+    def claimer(name: str) -> Callable[..., None]:
+        def claim(module: Module, args: Any, kwargs: Any, out: Any) -> None:
+            modules._claim(name, (args, kwargs), out)
 
-    Module.__call__ = call  # type: ignore[method-assign]
+        return claim
+
+    handles = [
+        module.register_forward_hook(claimer(name), with_kwargs=True)
+        for name, module in modules.modules.items()
+    ]
     try:
         yield modules
     finally:
-        Module.__call__ = original  # type: ignore[method-assign]
+        for handle in handles:
+            handle.remove()
 
 
 # ---------------------------------------------------------------------- draw
