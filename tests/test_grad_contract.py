@@ -105,3 +105,14 @@ def _output_shape(ctx: Function, root: cr.Tensor, nodes: list[Function]) -> tupl
 
 def test_user_functions_are_not_trusted():
     assert not Square._fresh_grads
+
+
+def test_trust_is_declared_per_class_not_inherited():
+    class MyMul(cr.ops.Mul):  # its own backward could share arrays: checked again
+        def backward(self, grad):
+            return grad, grad
+
+    class Trusted(cr.Function, fresh_grads=True):
+        pass
+
+    assert cr.ops.Mul._fresh_grads and not MyMul._fresh_grads and Trusted._fresh_grads

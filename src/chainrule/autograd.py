@@ -152,13 +152,14 @@ class Function:
     saved: tuple[Any, ...]
 
     # Whether backward is known to hand each input the upstream grad itself, a view, or a
-    # fresh array of the input's shape returned once: true of chainrule's own primitives,
-    # whose gradients the engine then keeps without checking for sharing.
+    # fresh array of the input's shape returned once, so the engine keeps its gradients
+    # without checking for sharing. Declared per class, ``class Add(Function,
+    # fresh_grads=True)``, and not inherited: a subclass with its own backward is checked.
     _fresh_grads = False
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, fresh_grads: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._fresh_grads = cls.__module__ in ("chainrule.ops", "chainrule.conv")
+        cls._fresh_grads = fresh_grads
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__}: forward is not implemented")

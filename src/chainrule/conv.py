@@ -192,7 +192,7 @@ def _batches(n: int, sample_bytes: int) -> list[slice]:
     return [slice(start, min(start + step, n)) for start in range(0, n, step)]
 
 
-class Conv2d(Function):
+class Conv2d(Function, fresh_grads=True):
     """y[n, o, h, w] = b[o] + sum_{c, i, j} w[o, c, i, j] * x_pad[n, c, s*h + i, s*w + j]"""
 
     __slots__ = ()
@@ -338,7 +338,7 @@ def _check_conv(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> None:
 # offset. For 2x2 windows that is 3 np.maximum calls on quarter-size views, measured 5-30x
 # faster than reshape to (N, C, OH, 2, OW, 2) and .max(axis=(3, 5)), so there is no
 # separate reshape path for non-overlapping windows.
-class MaxPool2d(Function):
+class MaxPool2d(Function, fresh_grads=True):
     """y[n, c, h, w] = max_{i, j} x_pad[n, c, s*h + i, s*w + j] (padding is -inf)"""
 
     __slots__ = ()
@@ -387,7 +387,7 @@ class MaxPool2d(Function):
         return (_crop(grad_xp, padding),)
 
 
-class AvgPool2d(Function):
+class AvgPool2d(Function, fresh_grads=True):
     """y[n, c, h, w] = mean_{i, j} x_pad[n, c, s*h + i, s*w + j] (zero padding counted)"""
 
     __slots__ = ()
@@ -460,7 +460,7 @@ def _channel_rows(x: np.ndarray) -> np.ndarray:
     return _channel_major(x).transpose(1, 0, *range(2, x.ndim)).reshape(x.shape[1], -1)
 
 
-class BatchNorm(Function):
+class BatchNorm(Function, fresh_grads=True):
     """y = (x - mean) / sqrt(var + eps) * weight + bias, per channel (axis 1)"""
 
     __slots__ = ()

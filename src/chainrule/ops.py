@@ -45,7 +45,7 @@ def _pow_error(a: np.ndarray, b: np.ndarray) -> ValueError:
 
 
 # ---------------------------------------------------------------------- elementwise
-class Add(Function):
+class Add(Function, fresh_grads=True):
     """a + b"""
 
     __slots__ = ()
@@ -68,7 +68,7 @@ class Add(Function):
         return sum_to(grad, a.shape), sum_to(grad, b.shape)
 
 
-class Sub(Function):
+class Sub(Function, fresh_grads=True):
     """a - b"""
 
     __slots__ = ()
@@ -91,7 +91,7 @@ class Sub(Function):
         return sum_to(grad, a.shape), -sum_to(grad, b.shape)
 
 
-class Mul(Function):
+class Mul(Function, fresh_grads=True):
     """a * b"""
 
     __slots__ = ()
@@ -114,7 +114,7 @@ class Mul(Function):
         return sum_to(grad * b, a.shape), sum_to(grad * a, b.shape)
 
 
-class Div(Function):
+class Div(Function, fresh_grads=True):
     """a / b"""
 
     __slots__ = ()
@@ -140,7 +140,7 @@ class Div(Function):
         return sum_to(grad / b, a.shape), sum_to(-grad * a / (b * b), b.shape)
 
 
-class Pow(Function):
+class Pow(Function, fresh_grads=True):
     """a ** b"""
 
     __slots__ = ()
@@ -184,7 +184,7 @@ class Pow(Function):
         return grad_a, grad_b
 
 
-class Neg(Function):
+class Neg(Function, fresh_grads=True):
     """-a"""
 
     __slots__ = ()
@@ -199,7 +199,7 @@ class Neg(Function):
         return (-grad,)
 
 
-class Exp(Function):
+class Exp(Function, fresh_grads=True):
     """exp(a)"""
 
     __slots__ = ()
@@ -217,7 +217,7 @@ class Exp(Function):
         return (grad * self.inputs[0].exp(),)
 
 
-class Log(Function):
+class Log(Function, fresh_grads=True):
     """ln(a)"""
 
     __slots__ = ()
@@ -234,7 +234,7 @@ class Log(Function):
         return (grad / self.inputs[0],)
 
 
-class Sqrt(Function):
+class Sqrt(Function, fresh_grads=True):
     """sqrt(a)"""
 
     __slots__ = ()
@@ -252,7 +252,7 @@ class Sqrt(Function):
         return (grad / (2 * self.inputs[0].sqrt()),)
 
 
-class Abs(Function):
+class Abs(Function, fresh_grads=True):
     """|a| (the gradient at 0 is taken as 0)"""
 
     __slots__ = ()
@@ -273,7 +273,7 @@ class Abs(Function):
 _RELU_ZEROS_MIN_SIZE = 4096
 
 
-class Relu(Function):
+class Relu(Function, fresh_grads=True):
     """max(a, 0) (the gradient at 0 is taken as 0)"""
 
     __slots__ = ()
@@ -295,7 +295,7 @@ class Relu(Function):
         return (grad * (self.inputs[0].data > 0),)
 
 
-class Sigmoid(Function):
+class Sigmoid(Function, fresh_grads=True):
     """1 / (1 + exp(-a)), computed without overflow for large |a|"""
 
     __slots__ = ()
@@ -319,7 +319,7 @@ class Sigmoid(Function):
         return (grad * s * (1 - s),)
 
 
-class Tanh(Function):
+class Tanh(Function, fresh_grads=True):
     """tanh(a)"""
 
     __slots__ = ()
@@ -338,7 +338,7 @@ class Tanh(Function):
         return (grad * (1 - t * t),)
 
 
-class Softplus(Function):
+class Softplus(Function, fresh_grads=True):
     """log(1 + exp(a)), computed without overflow"""
 
     __slots__ = ()
@@ -355,7 +355,7 @@ class Softplus(Function):
         return (grad * self.inputs[0].sigmoid(),)
 
 
-class Where(Function):
+class Where(Function, fresh_grads=True):
     """condition ? a : b (the condition is data, not differentiable)"""
 
     __slots__ = ()
@@ -398,7 +398,7 @@ def _kept_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[i
     return tuple(1 if i in axis else n for i, n in enumerate(shape))
 
 
-class Sum(Function):
+class Sum(Function, fresh_grads=True):
     """sum of a over axis"""
 
     __slots__ = ()
@@ -420,7 +420,7 @@ class Sum(Function):
         return (grad.reshape(kept).broadcast_to(shape),)
 
 
-class Mean(Function):
+class Mean(Function, fresh_grads=True):
     """mean of a over axis (one node rather than a sum and a division)"""
 
     __slots__ = ()
@@ -450,7 +450,7 @@ class Mean(Function):
         return ((grad.reshape(kept) / count).broadcast_to(shape),)
 
 
-class _Extremum(Function):
+class _Extremum(Function, fresh_grads=True):
     """Max and Min: the winners over axis, which share the gradient equally when tied"""
 
     __slots__ = ()
@@ -480,14 +480,14 @@ class _Extremum(Function):
         return (grad.reshape(kept.shape) * self._share(),)
 
 
-class Max(_Extremum):
+class Max(_Extremum, fresh_grads=True):
     """max of a over axis; tied maxima share the gradient equally"""
 
     __slots__ = ()
     _name = "max"
 
 
-class Min(_Extremum):
+class Min(_Extremum, fresh_grads=True):
     """min of a over axis; tied minima share the gradient equally"""
 
     __slots__ = ()
@@ -495,7 +495,7 @@ class Min(_Extremum):
 
 
 # ---------------------------------------------------------------------- movement
-class Reshape(Function):
+class Reshape(Function, fresh_grads=True):
     """a with a new shape"""
 
     __slots__ = ()
@@ -517,7 +517,7 @@ class Reshape(Function):
         return (grad.reshape(self.saved[0]),)
 
 
-class Transpose(Function):
+class Transpose(Function, fresh_grads=True):
     """a with its axes permuted"""
 
     __slots__ = ()
@@ -535,7 +535,7 @@ class Transpose(Function):
         return (grad.transpose(self.saved[0]),)
 
 
-class BroadcastTo(Function):
+class BroadcastTo(Function, fresh_grads=True):
     """a broadcast to a larger shape"""
 
     __slots__ = ()
@@ -561,7 +561,7 @@ def _is_basic_index(index: Any) -> bool:
     return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
 
 
-class GetItem(Function):
+class GetItem(Function, fresh_grads=True):
     """a[index], basic or integer-array indexing; repeated indices accumulate"""
 
     __slots__ = ()
@@ -592,7 +592,7 @@ def _scatter_add(grad: np.ndarray, shape: tuple[int, ...], index: Any) -> np.nda
     return out
 
 
-class ScatterAdd(Function):
+class ScatterAdd(Function, fresh_grads=True):
     """zeros(shape) with a added at index (the transpose of GetItem)"""
 
     __slots__ = ()
@@ -608,7 +608,7 @@ class ScatterAdd(Function):
         return (GetItem.apply(grad, index=self.saved[0]),)
 
 
-class Concat(Function):
+class Concat(Function, fresh_grads=True):
     """a_1, ..., a_n joined along axis"""
 
     __slots__ = ()
@@ -639,7 +639,7 @@ class Concat(Function):
 
 
 # ---------------------------------------------------------------------- matmul
-class MatMul(Function):
+class MatMul(Function, fresh_grads=True):
     """a @ b with NumPy semantics: 1-D operands are promoted, batch dims broadcast"""
 
     __slots__ = ()
@@ -693,7 +693,7 @@ class MatMul(Function):
         return grad_a, grad_b
 
 
-class Linear(Function):
+class Linear(Function, fresh_grads=True):
     """x @ w^T + b, fused: one node, and every gradient a fresh contiguous array"""
 
     __slots__ = ()
@@ -751,7 +751,7 @@ def _log_softmax(a: np.ndarray, axis: int) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Function, fresh_grads=True):
     """a - logsumexp(a) along axis"""
 
     __slots__ = ()
@@ -772,7 +772,7 @@ class LogSoftmax(Function):
         return (grad - probs * grad.sum(axis=axis, keepdims=True),)
 
 
-class SoftmaxCrossEntropy(Function):
+class SoftmaxCrossEntropy(Function, fresh_grads=True):
     """-log softmax(logits)[target] per row, reduced by mean, sum or none"""
 
     __slots__ = ()
@@ -812,7 +812,7 @@ class SoftmaxCrossEntropy(Function):
         return ((probs - self._one_hot(probs.data)) * self._row_scale(grad),)
 
 
-class SquaredError(Function):
+class SquaredError(Function, fresh_grads=True):
     """(a - b)^2 per element, reduced by mean, sum or none"""
 
     __slots__ = ()
