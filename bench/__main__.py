@@ -6,7 +6,7 @@ next contender). Each round gives one time per contender; the ratios are paired 
 round, and the report gives their median and min-max. Results go to bench/results/ as
 JSON and a markdown table.
 
-    python -m bench [--rounds 15] [--workload mlp tiny]
+    python -m bench [--rounds 15] [--workload mlp tiny tiny_user]
 """
 
 from __future__ import annotations
@@ -42,6 +42,17 @@ WORKLOADS = {
             "pytorch": steps.torch_tiny,
             "numpy": steps.numpy_tiny,
             "micrograd": steps.micrograd_tiny,  # left out when micrograd is not installed
+        },
+        "steps_per_block": 2000,
+    },
+    "tiny_user": {
+        "title": "2-3-1 sigmoid net, batch 1, float32, written as a user writes it "
+        "(cr.tensor weights, 0.5 * ((y - t) ** 2).sum(), p -= lr * p.grad)",
+        "data": steps.tiny_data,
+        "contenders": {
+            "chainrule": steps.chainrule_tiny_user,
+            "pytorch": steps.torch_tiny_user,
+            "numpy": steps.numpy_tiny_user,
         },
         "steps_per_block": 2000,
     },

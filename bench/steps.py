@@ -80,6 +80,27 @@ def chainrule_tiny(data: dict[str, np.ndarray], lr: float = 0.5) -> Step:
     return step
 
 
+def chainrule_tiny_user(data: dict[str, np.ndarray], lr: float = 0.5) -> Step:
+    """The 2-3-1 step as a user writes it: cr.tensor weights, operators, a hand-made update."""
+    import chainrule as cr
+
+    w0, b0, w1, b1 = (cr.tensor(data[k], requires_grad=True) for k in ("w0", "b0", "w1", "b1"))
+    params = (w0, b0, w1, b1)
+    x, t = cr.tensor(data["x"]), cr.tensor(data["y"])
+
+    def step() -> None:
+        h = (x @ w0.T + b0).sigmoid()
+        y = (h @ w1.T + b1).sigmoid()
+        loss = 0.5 * ((y - t) ** 2).sum()
+        loss.backward()
+        with cr.no_grad():
+            for p in params:
+                p -= lr * p.grad
+                p.grad = None
+
+    return step
+
+
 def _load(model, data: dict[str, np.ndarray], layers: tuple[int, ...]) -> None:
     for i, layer in enumerate(layers):
         model[layer].weight.data[...] = data[f"w{i}"]
@@ -138,6 +159,29 @@ def _torch_load(model, data: dict[str, np.ndarray], layers: tuple[int, ...]) -> 
             model[layer].bias.copy_(torch.from_numpy(data[f"b{i}"]))
 
 
+def torch_tiny_user(data: dict[str, np.ndarray], lr: float = 0.5) -> Step:
+    """``chainrule_tiny_user`` in PyTorch, line for line."""
+    import torch
+
+    w0, b0, w1, b1 = (
+        torch.tensor(data[k], requires_grad=True) for k in ("w0", "b0", "w1", "b1")
+    )
+    params = (w0, b0, w1, b1)
+    x, t = torch.tensor(data["x"]), torch.tensor(data["y"])
+
+    def step() -> None:
+        h = (x @ w0.T + b0).sigmoid()
+        y = (h @ w1.T + b1).sigmoid()
+        loss = 0.5 * ((y - t) ** 2).sum()
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= lr * p.grad
+                p.grad = None
+
+    return step
+
+
 # ---------------------------------------------------------------------- lean NumPy
 def numpy_mlp(data: dict[str, np.ndarray], lr: float = 0.01) -> Step:
     """The step written by hand: no graph, no objects, just the arrays."""
@@ -180,6 +224,27 @@ def numpy_tiny(data: dict[str, np.ndarray], lr: float = 0.5) -> Step:
         h = 1 / (1 + np.exp(-(x @ w0.T + b0)))
         o = 1 / (1 + np.exp(-(h @ w1.T + b1)))
         g_out = 2 * (o - y) * o * (1 - o) / o.size  # d mean((o - y)^2) / dz
+        g_hidden = (g_out @ w1) * h * (1 - h)
+        for param, grad in (
+            (w1, g_out.T @ h),
+            (b1, g_out.sum(0)),
+            (w0, g_hidden.T @ x),
+            (b0, g_hidden.sum(0)),
+        ):
+            param -= lr * grad
+
+    return step
+
+
+def numpy_tiny_user(data: dict[str, np.ndarray], lr: float = 0.5) -> Step:
+    """``chainrule_tiny_user`` by hand: the loss 0.5 sum (y - t)^2 and its gradients."""
+    w0, b0, w1, b1 = (data[k].copy() for k in ("w0", "b0", "w1", "b1"))
+    x, t = data["x"], data["y"]
+
+    def step() -> None:
+        h = 1 / (1 + np.exp(-(x @ w0.T + b0)))
+        y = 1 / (1 + np.exp(-(h @ w1.T + b1)))
+        g_out = (y - t) * y * (1 - y)  # d loss / d (h @ w1.T + b1)
         g_hidden = (g_out @ w1) * h * (1 - h)
         for param, grad in (
             (w1, g_out.T @ h),
