@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule import training
-from chainrule.training import CHECKPOINT, TrainConfig, TrainingDiverged, train
+from chainrule.training import CHECKPOINT, TrainConfig, TrainingDiverged, loop, mnist, train
 
 
 def quiet(_: str) -> None:
@@ -28,7 +27,7 @@ def test_resume_after_interruption_ends_with_identical_weights(tmp_path, monkeyp
     train(small_config(tmp_path / "whole", optimizer), log=quiet)
     whole = cr.load(tmp_path / "whole" / "model.safetensors")
 
-    real_evaluate = training.evaluate
+    real_evaluate = mnist.evaluate
     calls = []
 
     def interrupted_evaluate(*args, **kwargs):
@@ -37,10 +36,10 @@ def test_resume_after_interruption_ends_with_identical_weights(tmp_path, monkeyp
             raise KeyboardInterrupt
         return real_evaluate(*args, **kwargs)
 
-    monkeypatch.setattr(training, "evaluate", interrupted_evaluate)
+    monkeypatch.setattr(mnist, "evaluate", interrupted_evaluate)
     with pytest.raises(KeyboardInterrupt):
         train(small_config(tmp_path / "cut", optimizer), log=quiet)
-    monkeypatch.setattr(training, "evaluate", real_evaluate)
+    monkeypatch.setattr(mnist, "evaluate", real_evaluate)
     assert not (tmp_path / "cut" / "model.safetensors").exists()
 
     metrics = train(TrainConfig(), log=quiet, resume=tmp_path / "cut")
@@ -51,7 +50,7 @@ def test_resume_after_interruption_ends_with_identical_weights(tmp_path, monkeyp
 
 
 def test_divergence_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
-    real_save = training.save_run_state
+    real_save = loop.save_run_state
     saved = {}
 
     def save_then_poison(path, **state):
@@ -60,7 +59,7 @@ def test_divergence_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
         for parameter in state["model"].parameters():
             parameter.data[...] = np.nan  # the next step's loss is NaN
 
-    monkeypatch.setattr(training, "save_run_state", save_then_poison)
+    monkeypatch.setattr(loop, "save_run_state", save_then_poison)
     # At the recipe's lr 0.1 itself, the hint is ten times lower.
     with pytest.raises(TrainingDiverged, match=r"epoch 2, step 1; try a lower .* \(--lr 0\.01\)"):
         train(small_config(tmp_path), log=quiet)
@@ -91,7 +90,7 @@ def test_cli_divergence_is_one_line_suggesting_a_lower_lr(tmp_path):
 )
 def test_divergence_hint_is_min_of_lr_over_10_and_the_default(model, optimizer, lr, expected):
     config = TrainConfig(model=model, optimizer=optimizer, lr=lr)
-    assert training._lower_lr(config) == pytest.approx(expected)
+    assert loop._lower_lr(config) == pytest.approx(expected)
 
 
 def test_resume_from_a_folder_without_checkpoint_is_a_clear_error(tmp_path):

@@ -1,4 +1,4 @@
-"""The MNIST training job behind ``chainrule train``: models, the loop, the run folder."""
+"""The task-agnostic training loop and run folder behind ``chainrule train``. Tasks: mnist.py."""
 
 from __future__ import annotations
 
@@ -14,14 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from . import nn, optim
-from .allocator import keep_freed_memory
-from .autograd import no_grad
-from .checkpoint import FORMAT, load_run_state, save_run_state
-from .data import DataLoader, TensorDataset, load_mnist
-from .nn import functional as F
-from .serialization import load_with_metadata, save
-from .tensor import Tensor
+from .. import nn, optim
+from ..allocator import keep_freed_memory
+from ..checkpoint import FORMAT, load_run_state, save_run_state
+from ..data import DataLoader
+from ..serialization import load_with_metadata, save
+from .registry import task_for
+from .task import Metric, Task
 
 
 @dataclass
@@ -50,67 +49,14 @@ MODEL = "model.safetensors"  # the weights after the last epoch, with the model'
 DEFAULT_LR = {"adam": 2e-3, "sgd": 0.1}
 
 
-@dataclass(frozen=True)
-class Recipe:
-    """A model's default training: epochs, optimiser, learning rate and its cosine schedule."""
-
-    epochs: int
-    optimizer: str
-    lr: float
-    per_step_schedule: bool  # cosine over every batch, or stepped once per epoch
-
-
-RECIPES = {
-    # >= 98% on MNIST: SGD + Nesterov 0.9, lr 0.1, per-epoch cosine, 4 epochs
-    "mlp": Recipe(epochs=4, optimizer="sgd", lr=0.1, per_step_schedule=False),
-    # >= 99.2% on MNIST: Adam 5e-3, cosine over every batch, 2 epochs (seeds 0-2: 99.30-99.40%)
-    "cnn": Recipe(epochs=2, optimizer="adam", lr=5e-3, per_step_schedule=True),
-}
-
-
 def resolve(config: TrainConfig) -> TrainConfig:
     """``config`` with every None filled in from the model's recipe."""
-    if config.model not in RECIPES:
-        raise ValueError(f"unknown model {config.model!r}; choose from: {', '.join(RECIPES)}")
-    recipe = RECIPES[config.model]
+    recipe = task_for(config.model).recipes[config.model]
     optimizer = config.optimizer or recipe.optimizer
     lr = config.lr
     if lr is None:
         lr = recipe.lr if optimizer == recipe.optimizer else DEFAULT_LR.get(optimizer)
     return replace(config, epochs=config.epochs or recipe.epochs, optimizer=optimizer, lr=lr)
-
-
-def build_model(name: str) -> nn.Module:
-    """The architectures ``--model`` names; initialise them after ``nn.init.manual_seed``."""
-    if name == "mlp":
-        return nn.Sequential(
-            nn.Flatten(),
-            nn.Linear(784, 256),
-            nn.ReLU(),
-            nn.Linear(256, 256),
-            nn.ReLU(),
-            nn.Linear(256, 10),
-        )
-    if name == "cnn":
-        # A bias before BatchNorm would be cancelled by its mean: the convolutions have none.
-        # Pooling before ReLU gives the same values and gradients as after it (max commutes
-        # with a non-decreasing function), and ReLU then runs on a quarter of the elements.
-        return nn.Sequential(
-            nn.Conv2d(1, 16, 5, bias=False),  # 28 -> 24
-            nn.BatchNorm2d(16),
-            nn.MaxPool2d(2),  # -> 12
-            nn.ReLU(),
-            nn.Conv2d(16, 32, 5, bias=False),  # -> 8
-            nn.BatchNorm2d(32),
-            nn.MaxPool2d(2),  # -> 4
-            nn.ReLU(),
-            nn.Flatten(),
-            nn.Linear(32 * 4 * 4, 128),
-            nn.BatchNorm1d(128),
-            nn.ReLU(),
-            nn.Linear(128, 10),
-        )
-    raise ValueError(f"unknown model {name!r}; choose from: {', '.join(RECIPES)}")
 
 
 def build_optimizer(config: TrainConfig, model: nn.Module) -> optim.Optimizer:
@@ -124,20 +70,6 @@ def build_optimizer(config: TrainConfig, model: nn.Module) -> optim.Optimizer:
         assert lr is not None
         return optim.SGD(model.parameters(), lr=lr, momentum=0.9, nesterov=True)
     raise ValueError(f"unknown optimizer {config.optimizer!r}; choose from: adam, sgd")
-
-
-def evaluate(
-    model: nn.Module, images: np.ndarray, labels: np.ndarray, batch_size: int = 1000
-) -> float:
-    """Fraction of ``images`` whose argmax prediction equals the label."""
-    model.eval()
-    correct = 0
-    with no_grad():
-        for start in range(0, len(images), batch_size):
-            logits = model(Tensor(images[start : start + batch_size]))
-            correct += int((logits.data.argmax(axis=1) == labels[start : start + batch_size]).sum())
-    model.train()
-    return correct / len(images)
 
 
 def train(
@@ -154,22 +86,20 @@ def train(
         config = TrainConfig(**{**state.config, "out": str(resume)})
     config = resolve(config)
     assert config.epochs is not None  # resolve fills it from the recipe
-    per_step = RECIPES[config.model].per_step_schedule
+    task = task_for(config.model)
+    per_step = task.recipes[config.model].per_step_schedule
     out = Path(config.out or f"runs/{config.model}-{time.strftime('%Y%m%d-%H%M%S')}")
     _check_dependencies()
     keep_freed_memory()  # every step allocates what the last one freed: reuse it
     started = time.perf_counter()
-    train_images, train_labels = load_mnist(config.data, train=True)
-    test_images, test_labels = load_mnist(config.data, train=False)
+    train_set, test_data = task.load_data(config)
     out.mkdir(parents=True, exist_ok=True)  # only now: bad data leaves no empty folder behind
-    if config.limit is not None:
-        train_images, train_labels = train_images[: config.limit], train_labels[: config.limit]
 
     nn.init.manual_seed(config.seed)
-    model = build_model(config.model)
+    model = task.build_model(config.model)
     optimizer = build_optimizer(config, model)
     loader = DataLoader(
-        TensorDataset(train_images, train_labels),
+        train_set,
         batch_size=config.batch_size,
         shuffle=True,
         seed=config.seed,
@@ -186,20 +116,21 @@ def train(
         history = state.history
         log(f"resuming {out} after epoch {state.epoch}/{config.epochs}")
 
+    metric = task.metric
     for epoch in range(len(history) + 1, config.epochs + 1):
         epoch_start = time.perf_counter()
         train_loss = _train_epoch(
-            model, optimizer, loader, epoch, config, out, schedule if per_step else None
+            task, model, optimizer, loader, epoch, config, out, schedule if per_step else None
         )
         if not per_step:
             schedule.step()
-        accuracy = evaluate(model, test_images, test_labels)
+        score = task.evaluate(model, test_data)
         seconds = time.perf_counter() - epoch_start
         history.append(
             {
                 "epoch": epoch,
                 "train_loss": train_loss,
-                "test_accuracy": accuracy,
+                metric.key: score,
                 "seconds": round(seconds, 3),
             }
         )
@@ -215,26 +146,27 @@ def train(
         )
         log(
             f"epoch {epoch}/{config.epochs}  loss {train_loss:.4f}  "
-            f"test_acc {accuracy:.2%}  {seconds:.1f}s"
+            f"{metric.short} {score:{metric.spec}}  {seconds:.1f}s"
         )
 
     save(model.state_dict(), out / MODEL, metadata={"model": config.model})
     metrics = {
         "model": config.model,
         "epochs": config.epochs,
-        "test_accuracy": history[-1]["test_accuracy"],
+        metric.key: history[-1][metric.key],
         "train_seconds": round(time.perf_counter() - started, 3),
         "history": history,
         "config": asdict(config),
     }
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    plot_curves(history, out / "curves.png")
-    log(f"test accuracy: {metrics['test_accuracy']:.4f}")
+    plot_curves(history, out / "curves.png", metric)
+    log(f"{metric.label}: {metrics[metric.key]:.4f}")
     log(f"run folder: {out}")
     return metrics
 
 
 def _train_epoch(
+    task: Task,
     model: nn.Module,
     optimizer: optim.Optimizer,
     loader: DataLoader,
@@ -250,11 +182,9 @@ def _train_epoch(
     total_loss, seen = 0.0, 0
     # NOTE: overflow warnings would bury the one-line divergence report.
     with np.errstate(over="ignore", invalid="ignore"):
-        for step, (images, labels) in enumerate(
-            _progress(loader, f"epoch {epoch}/{config.epochs}"), start=1
-        ):
+        for step, batch in enumerate(_progress(loader, f"epoch {epoch}/{config.epochs}"), start=1):
             optimizer.zero_grad()
-            loss = F.cross_entropy(model(Tensor(images)), labels)
+            loss = task.loss(model, batch)
             loss_value = loss.item()
             if not math.isfinite(loss_value):
                 raise TrainingDiverged(_diverged_message(loss_value, epoch, step, config, out))
@@ -262,8 +192,8 @@ def _train_epoch(
             optimizer.step()
             if step_schedule is not None:
                 step_schedule.step()
-            total_loss += loss_value * len(labels)
-            seen += len(labels)
+            total_loss += loss_value * len(batch[0])
+            seen += len(batch[0])
     return total_loss / seen
 
 
@@ -311,8 +241,8 @@ def _progress(loader: DataLoader, description: str) -> Any:
     return tqdm(loader, desc=description, leave=False, unit="batch")
 
 
-def plot_curves(history: list[dict[str, Any]], path: Path) -> None:
-    """Loss and test accuracy per epoch, side by side, as a PNG."""
+def plot_curves(history: list[dict[str, Any]], path: Path, metric: Metric) -> None:
+    """Loss and the task's metric per epoch, side by side, as a PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -322,8 +252,9 @@ def plot_curves(history: list[dict[str, Any]], path: Path) -> None:
     figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.5))
     left.plot(epochs, [h["train_loss"] for h in history], marker="o")
     left.set(title="training loss", xlabel="epoch", ylabel="cross-entropy")
-    right.plot(epochs, [100 * h["test_accuracy"] for h in history], marker="o", color="tab:green")
-    right.set(title="test accuracy", xlabel="epoch", ylabel="%")
+    scores = [metric.plot_scale * h[metric.key] for h in history]
+    right.plot(epochs, scores, marker="o", color="tab:green")
+    right.set(title=metric.label, xlabel="epoch", ylabel=metric.plot_unit)
     for axes in (left, right):
         axes.grid(alpha=0.3)
         axes.set_xticks(epochs)
@@ -356,8 +287,8 @@ def load_model(path: str | Path, model_name: str | None = None) -> nn.Module:
     if metadata.get("format") == FORMAT:  # the run state: model/<key> arrays, config as JSON
         state = load_run_state(path)
         weights, name = state.model, state.config.get("model")
-    name = model_name or name or "mlp"
-    model = build_model(name)
+    name = model_name or name or TrainConfig.model
+    model = task_for(name).build_model(name)
     try:
         model.load_state_dict(weights)
     except ValueError as error:
