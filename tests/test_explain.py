@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from chainrule import viz
 from chainrule.cli import main
 from chainrule.explain import explain, load_function, seed_network
+from chainrule.viz import render
 
 ROOT = Path(__file__).resolve().parents[1]
 ATOL = 6e-5  # the worked example rounds to 4 decimals, as in test_seeds
@@ -139,7 +139,7 @@ def test_explain_cli_without_graphviz_writes_dot_and_one_line(
     tmp_path, capsys, monkeypatch, missing
 ):
     if missing == "dot":
-        monkeypatch.setattr(viz.shutil, "which", lambda name: None)
+        monkeypatch.setattr(render.shutil, "which", lambda name: None)
     else:
         monkeypatch.setitem(sys.modules, "graphviz", None)  # as if not installed
     assert main(["explain", "--out", str(tmp_path / "g.svg")]) == 0

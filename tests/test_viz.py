@@ -11,6 +11,8 @@ import chainrule as cr
 import chainrule.nn as nn
 import chainrule.nn.functional as F
 from chainrule import viz
+from chainrule.viz import render
+from chainrule.viz.walk import _backprop, _walk
 
 
 def _named(value, name):
@@ -167,7 +169,7 @@ def test_draw_after_plain_backward_cnn_matches_retained_and_leaves_stats_alone()
     loss, released = loss_and_dot(retain_graph=False)
     assert released == retained
     weight = model.layers[0].weight
-    walk = viz._backprop(loss, viz._walk(loss))
+    walk = _backprop(loss, _walk(loss))
     np.testing.assert_allclose(walk.grad(weight), weight.grad.data, rtol=1e-5, atol=1e-7)
 
 
@@ -230,7 +232,7 @@ def test_trace_grads_match_engine(rng):
     x = cr.tensor(rng.standard_normal((5, 4)))
     loss = ((x @ w.T).tanh() ** 2).mean()
     loss.backward(retain_graph=True)
-    walk = viz._backprop(loss, viz._walk(loss))
+    walk = _backprop(loss, _walk(loss))
     np.testing.assert_allclose(walk.grad(w), w.grad.data, rtol=1e-12)
 
 
@@ -275,7 +277,7 @@ def test_capture_constants_made_inside_belong_to_the_module():
     x = cr.randn(3, 4, seed=0)
     with viz.capture(model) as modules:
         out = model(x).sum()
-    constants = [t for t in viz._walk(out) if not t.requires_grad and t is not x]
+    constants = [t for t in _walk(out) if not t.requires_grad and t is not x]
     assert constants and {modules.owner(t) for t in constants} == {"layers.1"}  # the mask
     assert modules.owner(x) is None
 
@@ -355,7 +357,7 @@ def _draw_svg_without(tmp_path, capsys) -> str:
 
 
 def test_draw_without_dot_writes_dot_and_says_what_to_install(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(viz.shutil, "which", lambda name: None)
+    monkeypatch.setattr(render.shutil, "which", lambda name: None)
     err = _draw_svg_without(tmp_path, capsys)
     assert "'dot' program (apt-get install graphviz" in err and "pip install" not in err
 

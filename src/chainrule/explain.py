@@ -12,6 +12,9 @@ import numpy as np
 from . import viz
 from .optim import SGD
 from .tensor import Tensor, tensor
+from .viz.labels import _text
+from .viz.render import _RENDERED_FORMATS, _render_hint
+from .viz.walk import _walk
 
 # The 2-3-1 network: inputs, target, weights w0..w8 and biases b0..b3 (o_j uses w2j, w2j+1).
 SEED_INPUTS = (2.0, 9.0)
@@ -129,7 +132,7 @@ class Explanation:
 
 def _leaves(loss: Tensor) -> list[Tensor]:
     """The leaves that require grad, in the order the graph first uses them."""
-    return [t for t in viz._walk(loss) if t._ctx is None and t.requires_grad]
+    return [t for t in _walk(loss) if t._ctx is None and t.requires_grad]
 
 
 def _stem_number(name: str) -> tuple[str, int]:
@@ -157,8 +160,7 @@ def _update_lines(leaves: list[Tensor], before: dict[str, np.ndarray], lr: float
         # named by explain, and given a grad by its backward
         old, grad, new = before[leaf.name], leaf.grad.data, leaf.data  # type: ignore[index,union-attr]
         lines.append(
-            f"  {leaf.name} = {viz._text(old, 4)} - {lr:g} * {viz._text(grad, 4)} = "
-            f"{viz._text(new, 4)}"
+            f"  {leaf.name} = {_text(old, 4)} - {lr:g} * {_text(grad, 4)} = {_text(new, 4)}"
         )
     return lines
 
@@ -166,10 +168,10 @@ def _update_lines(leaves: list[Tensor], before: dict[str, np.ndarray], lr: float
 def _draw(loss: Tensor, path: Path | None) -> tuple[Path | None, str]:
     if path is None:
         return None, "graph drawing: not written"
-    if path.suffix.lower() in viz._RENDERED_FORMATS and not viz.can_render():
+    if path.suffix.lower() in _RENDERED_FORMATS and not viz.can_render():
         fallback = path.with_suffix(".dot")  # what draw would write, but with one line of ours
         viz.draw(loss, fallback)
-        return fallback, f"graph drawing: {fallback} (DOT text; {viz._render_hint(path)})"
+        return fallback, f"graph drawing: {fallback} (DOT text; {_render_hint(path)})"
     viz.draw(loss, path)
     return path, f"graph drawing: {path}"
 
@@ -206,7 +208,7 @@ def explain(
     before: dict[str, np.ndarray] = {leaf.name: leaf.data.copy() for leaf in leaves}  # type: ignore[misc]
     forward = viz.trace_forward(loss).replace("\n", "\n  ")
     lines = [f"chainrule explain: {title}", "", "forward pass", f"  {forward}"]
-    lines += ["", f"loss: {loss.name} = {viz._text(loss.data, 4)}", ""]
+    lines += ["", f"loss: {loss.name} = {_text(loss.data, 4)}", ""]
     loss.backward(retain_graph=True)  # keep the graph for the trace and the drawing
     lines += [viz.trace(loss), ""]
     drawing, drawing_line = _draw(loss, None if path is None else Path(path))

@@ -1,0 +1,18 @@
+"""See the chain rule: draw a result's recorded graph and trace its backward step by step.
+
+Nothing here touches the engine or ``.grad``. The graph is re-walked from ``tensor._ctx``
+and every node's ``backward`` is called again: on its saved arrays while the graph is
+retained, else on a replay of its forward (a plain ``backward()`` releases the saved
+arrays but keeps the graph's structure and values), so drawing and tracing work before a
+backward, after ``backward(retain_graph=True)`` and after a plain ``backward()`` alike.
+Graphviz is imported only to render SVG/PNG/PDF.
+"""
+
+from __future__ import annotations
+
+from .dot import draw
+from .modules import ModuleMap, capture
+from .render import can_render
+from .tracing import trace, trace_forward
+
+__all__ = ["ModuleMap", "can_render", "capture", "draw", "trace", "trace_forward"]
