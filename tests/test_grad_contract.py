@@ -53,7 +53,7 @@ def test_every_primitive_has_a_case():
     for fn, shapes in ALL_CASES.values():
         out = fn(*[cr.tensor(a, requires_grad=True) for a in draw(shapes)])
         covered |= {type(ctx) for ctx in _nodes(out)}
-    # a private base (ops._Extremum, shared by Max and Min) is never applied itself
+    # a private base (ops.reduce._Extremum, shared by Max and Min) is never applied itself
     primitives = {
         cls for cls in _subclasses(Function) if cls._fresh_grads and cls.__name__[0] != "_"
     }

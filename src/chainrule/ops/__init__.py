@@ -1,0 +1,72 @@
+"""Differentiable primitives, one module per kind, re-exported; composites are in nn/functional.py.
+
+Each primitive is a ``Function`` with its gradient beside it: ``backward`` works on ndarrays
+(the fast path); ``backward_graph`` states the same rule with Tensor ops, for
+``create_graph=True``. Adding an op means its rule in the module of its kind, one spec line
+in the tests (tests/test_double_backward.py's ``CASES``) and its export here.
+"""
+
+from __future__ import annotations
+
+from ._shared import Grads, TensorGrads
+from .elementwise import (
+    Abs,
+    Add,
+    Div,
+    Exp,
+    Log,
+    Mul,
+    Neg,
+    Pow,
+    Relu,
+    Sigmoid,
+    Softplus,
+    Sqrt,
+    Sub,
+    Tanh,
+    Where,
+    where,
+)
+from .linalg import Linear, MatMul
+from .losses import LogSoftmax, SoftmaxCrossEntropy, SquaredError
+from .movement import BroadcastTo, Concat, GetItem, Reshape, ScatterAdd, Transpose, concat, stack
+from .reduce import Max, Mean, Min, Sum, sum_to
+
+__all__ = [
+    "Abs",
+    "Add",
+    "BroadcastTo",
+    "Concat",
+    "Div",
+    "Exp",
+    "GetItem",
+    "Grads",
+    "Linear",
+    "Log",
+    "LogSoftmax",
+    "MatMul",
+    "Max",
+    "Mean",
+    "Min",
+    "Mul",
+    "Neg",
+    "Pow",
+    "Relu",
+    "Reshape",
+    "ScatterAdd",
+    "Sigmoid",
+    "SoftmaxCrossEntropy",
+    "Softplus",
+    "SquaredError",
+    "Sqrt",
+    "Sub",
+    "Sum",
+    "Tanh",
+    "TensorGrads",
+    "Transpose",
+    "Where",
+    "concat",
+    "stack",
+    "sum_to",
+    "where",
+]
