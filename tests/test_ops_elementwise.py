@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.autograd import constant
+from chainrule.backends.cpu import constant
 from helpers import (
     BROADCAST_PAIRS,
     binary_operands,

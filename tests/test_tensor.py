@@ -10,7 +10,7 @@ import pytest
 
 import chainrule as cr
 import chainrule.nn.functional as F
-from chainrule.autograd import unbroadcast
+from chainrule.backends import unbroadcast
 
 
 def _f64(values, requires_grad=True):
@@ -352,10 +352,30 @@ def test_double_backward_hessian_vector_product():
     np.testing.assert_allclose(w2.grad.data, (plus[1] - minus[1]) / (2 * eps), atol=1e-7)
 
 
-def test_double_backward_user_function_without_rule_raises():
+def test_double_backward_user_function_written_with_operators():
+    x = _f64(3.0)
+    Square()(x).backward(create_graph=True)  # its forward and backward run again on Tensors
+    (grad,) = (x.grad,)
+    x.grad = None
+    grad.backward()
+    assert x.grad.item() == 2.0  # d/dx (2x)
+
+
+class NumpyExp(cr.Function):
+    """exp written with np.exp: fine on arrays, not on Tensors."""
+
+    def forward(self, x):
+        self.out = np.exp(x)
+        return self.out
+
+    def backward(self, grad):
+        return grad * self.out
+
+
+def test_double_backward_user_function_with_numpy_calls_raises():
     x = _f64(2.0)
-    with pytest.raises(NotImplementedError, match="create_graph"):
-        Square()(x).backward(create_graph=True)
+    with pytest.raises(NotImplementedError, match="create_graph=True .* runs its forward"):
+        NumpyExp()(x).backward(create_graph=True)
 
 
 # ---------------------------------------------------------------------- user Functions

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import threading
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -92,30 +91,6 @@ def check_finite(array: np.ndarray, op: str, where: str) -> None:
         )
 
 
-@functools.lru_cache(maxsize=256)
-def constant(value: float, dtype: np.dtype) -> np.ndarray:
-    """``value`` as a read-only 0-d array of ``dtype``, made once per pair.
-
-    NOTE: NumPy converts a Python scalar operand on every ufunc call, which doubles the cost
-    of an op on a small array (0.57 vs 0.27 us); a 0-d array of the array's dtype skips that
-    and keeps the result in that dtype.
-    """
-    array = np.array(value, dtype=dtype)
-    array.flags.writeable = False
-    return array
-
-
-def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum ``grad`` down to ``shape``, undoing NumPy broadcasting (leading and size-1 dims)."""
-    if grad.shape == shape:
-        return grad
-    lead = grad.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
-    )
-    return grad.sum(axis=axes, keepdims=True).reshape(shape)
-
-
 class Function:
     """A node of the graph: ``forward`` on ndarrays, ``backward`` from the output grad.
 
@@ -164,15 +139,25 @@ class Function:
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__}: forward is not implemented")
 
-    def backward(self, grad: np.ndarray) -> Any:
+    def backward(self, grad: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__}: backward is not implemented")
 
     def backward_graph(self, grad: Tensor) -> tuple[Tensor | None, ...]:
-        """The backward as Tensor ops, so ``create_graph=True`` can differentiate it again."""
-        raise NotImplementedError(
-            f"{type(self).__name__}: no differentiable backward, so create_graph=True "
-            "(double backward) is not supported through it"
-        )
+        """The same rule on Tensors, for ``create_graph=True``: differentiable again.
+
+        Forward runs again on the input Tensors, so what it saves is on the graph, then
+        backward runs on ``grad``. Both reach arrays through ``backends.namespace``, which
+        for Tensors records differentiable ops: each rule is written once.
+        """
+        twin = self.replay(on_graph=True)
+        try:
+            return twin.backward(grad)
+        except TypeError as error:  # a NumPy call on a Tensor, in a user Function
+            raise NotImplementedError(
+                f"{type(self).__name__}: create_graph=True (double backward) runs its forward "
+                f"and backward again on Tensors, which failed ({error}); write them with "
+                "operators or the namespace of their arrays (chainrule.backends.namespace)"
+            ) from None
 
     def save_for_backward(self, *arrays: np.ndarray) -> None:
         """Keep the arrays ``backward`` needs; read back as ``self.saved``."""
@@ -189,19 +174,27 @@ class Function:
         """Whether backward has dropped this node's saved state (no ``retain_graph``)."""
         return getattr(self, "saved", ()) is None
 
-    def replay(self) -> Function:
-        """A live twin of a released node: forward runs again on the inputs' values.
+    def replay(self, on_graph: bool = False) -> Function:
+        """A live twin of this node: forward runs again, on the inputs' values or, with
+        ``on_graph``, on the input Tensors themselves.
 
-        Drawing and tracing use it to work out the backward of a graph that a plain
-        ``backward()`` has released. A primitive whose forward has side effects overrides
-        it to leave them out.
+        Drawing and tracing replay a node a plain ``backward()`` has released;
+        ``create_graph=True`` replays on the graph. A primitive whose forward has side
+        effects overrides it to leave them out.
         """
-        return self._replay(self.params)
+        return self._replay(self.params, on_graph)
 
-    def _replay(self, params: dict[str, Any]) -> Function:
+    def _replay(self, params: dict[str, Any], on_graph: bool) -> Function:
         twin = type(self)()
-        twin.forward(*[x.data for x in self.inputs], **params)
         twin.inputs, twin.needs_grad, twin.params = self.inputs, self.needs_grad, self.params
+        try:
+            twin.forward(*(self.inputs if on_graph else [x.data for x in self.inputs]), **params)
+        except TypeError as error:
+            raise NotImplementedError(
+                f"{type(self).__name__}: create_graph=True (double backward) runs its forward "
+                f"again on Tensors, which failed ({error}); write it with operators or the "
+                "namespace of its arrays (chainrule.backends.namespace)"
+            ) from None
         return twin
 
     @classmethod

@@ -503,11 +503,12 @@ class BatchNorm(Function, fresh_grads=True):
         self.saved = (rows, mean, inv_std, weight, training)
         return _from_rows(out, x.shape)
 
-    def replay(self) -> Function:
+    def replay(self, on_graph: bool = False) -> Function:
         if not self.params.get("training", True):
-            return self._replay(self.params)
+            return self._replay(self.params, on_graph)
         # NOTE: in training the recorded forward has already updated the running statistics.
-        return self._replay({**self.params, "running_mean": None, "running_var": None})
+        params = {**self.params, "running_mean": None, "running_var": None}
+        return self._replay(params, on_graph)
 
     def backward(self, grad: np.ndarray) -> Grads:
         rows, mean, inv_std, weight, training = self.saved

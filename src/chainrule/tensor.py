@@ -388,6 +388,15 @@ class Tensor:
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
         return Tensor(self.data != _data(other))
 
+    def __and__(self, other: Any) -> Tensor:
+        return Tensor(self.data & _data(other))
+
+    def __or__(self, other: Any) -> Tensor:
+        return Tensor(self.data | _data(other))
+
+    def __invert__(self) -> Tensor:
+        return Tensor(~self.data)
+
     __hash__ = object.__hash__  # identity, so tensors can still live in sets
 
     def __bool__(self) -> bool:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..tensor import Tensor
 
-Grads = tuple[np.ndarray | None, ...]
+# An array of any namespace (NumPy, array-api-strict, CuPy), or a Tensor when a rule runs
+# on the graph for create_graph=True: rules are written once for all of them.
+Array = Any
+Grads = tuple[Array | None, ...]
 TensorGrads = tuple[Tensor | None, ...]
 
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function, constant, unbroadcast
+from ..autograd import Function
+from ..backends import namespace, unbroadcast
 from ..tensor import Tensor
-from ._shared import Grads, TensorGrads, _broadcast_error
-from .reduce import sum_to
+from ._shared import Array, Grads, _broadcast_error
 
 
 def _pow_error(a: np.ndarray, b: np.ndarray) -> ValueError:
@@ -29,22 +29,18 @@ class Add(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(self, a: Array, b: Array) -> Array:
         self.saved = (a.shape, b.shape)
         try:
             return a + b
         except ValueError:
             raise _broadcast_error("add", a, b) from None
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def backward(self, grad: Array) -> Grads:
         shape_a, shape_b = self.saved
         grad_a = unbroadcast(grad, shape_a) if self.needs_grad[0] else None  # dL/da = dL/dy
         grad_b = unbroadcast(grad, shape_b) if self.needs_grad[1] else None  # dL/db = dL/dy
         return grad_a, grad_b
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        a, b = self.inputs
-        return sum_to(grad, a.shape), sum_to(grad, b.shape)
 
 
 class Sub(Function, fresh_grads=True):
@@ -52,22 +48,18 @@ class Sub(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(self, a: Array, b: Array) -> Array:
         self.saved = (a.shape, b.shape)
         try:
             return a - b
         except ValueError:
             raise _broadcast_error("sub", a, b) from None
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def backward(self, grad: Array) -> Grads:
         shape_a, shape_b = self.saved
         grad_a = unbroadcast(grad, shape_a) if self.needs_grad[0] else None  # dL/da = dL/dy
         grad_b = -unbroadcast(grad, shape_b) if self.needs_grad[1] else None  # dL/db = -dL/dy
         return grad_a, grad_b
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        a, b = self.inputs
-        return sum_to(grad, a.shape), -sum_to(grad, b.shape)
 
 
 class Mul(Function, fresh_grads=True):
@@ -75,22 +67,18 @@ class Mul(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(self, a: Array, b: Array) -> Array:
         self.saved = (a, b)
         try:
             return a * b
         except ValueError:
             raise _broadcast_error("mul", a, b) from None
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def backward(self, grad: Array) -> Grads:
         a, b = self.saved
         grad_a = unbroadcast(grad * b, a.shape) if self.needs_grad[0] else None  # dL/da = dL/dy*b
         grad_b = unbroadcast(grad * a, b.shape) if self.needs_grad[1] else None  # dL/db = dL/dy*a
         return grad_a, grad_b
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        a, b = self.inputs
-        return sum_to(grad * b, a.shape), sum_to(grad * a, b.shape)
 
 
 class Div(Function, fresh_grads=True):
@@ -98,14 +86,14 @@ class Div(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(self, a: Array, b: Array) -> Array:
         self.saved = (a, b)
         try:
             return a / b
         except ValueError:
             raise _broadcast_error("div", a, b) from None
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def backward(self, grad: Array) -> Grads:
         a, b = self.saved
         grad_a = grad_b = None
         if self.needs_grad[0]:
@@ -114,17 +102,13 @@ class Div(Function, fresh_grads=True):
             grad_b = unbroadcast(-grad * a / (b * b), b.shape)  # dL/db = -dL/dy * a / b^2
         return grad_a, grad_b
 
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        a, b = self.inputs
-        return sum_to(grad / b, a.shape), sum_to(-grad * a / (b * b), b.shape)
-
 
 class Pow(Function, fresh_grads=True):
     """a ** b"""
 
     __slots__ = ()
 
-    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def forward(self, a: Array, b: Array) -> Array:
         try:
             out = a**b
         except ValueError:
@@ -135,31 +119,16 @@ class Pow(Function, fresh_grads=True):
     # NOTE: PyTorch's masks: d/da is 0 where b == 0 (a^0 is 1 even at a = 0, inf or nan, so
     # b a^0 is 0 there), and d/db is 0 where a == 0 <= b (ln 1 stands in for ln 0); for
     # a == 0 > b it stays a^b ln a = inf * -inf = -inf.
-    def backward(self, grad: np.ndarray) -> Grads:
+    def backward(self, grad: Array) -> Grads:
         a, b, out = self.saved
+        xp = namespace(a)
         grad_a = grad_b = None
         if self.needs_grad[0]:  # dL/da = dL/dy * b a^(b-1)
-            grad_a = unbroadcast(grad * b * a ** np.where(b == 0, 0, b - 1), a.shape)
+            grad_a = unbroadcast(grad * b * a ** xp.where(b == 0, 0, b - 1), a.shape)
         if self.needs_grad[1]:  # dL/db = dL/dy * a^b ln a
-            zero_base = a == 0
-            if zero_base.any():
-                with np.errstate(divide="ignore"):  # ln 0 = -inf is meant
-                    log_a = np.log(np.where(zero_base & (b >= 0), 1, a))
-            else:
-                log_a = np.log(a)
+            with np.errstate(divide="ignore"):  # ln 0 = -inf is meant
+                log_a = xp.log(xp.where((a == 0) & (b >= 0), 1, a))
             grad_b = unbroadcast(grad * out * log_a, b.shape)
-        return grad_a, grad_b
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        a, b = self.inputs
-        grad_a = grad_b = None
-        if self.needs_grad[0]:
-            exponent = where(b.data == 0, 0, b - 1)
-            grad_a = sum_to(grad * b * a**exponent, a.shape)
-        if self.needs_grad[1]:
-            with np.errstate(divide="ignore"):
-                log_a = where((a.data == 0) & (b.data >= 0), 1, a).log()
-            grad_b = sum_to(grad * a**b * log_a, b.shape)
         return grad_a, grad_b
 
 
@@ -168,14 +137,11 @@ class Neg(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(self, a: np.ndarray) -> np.ndarray:
+    def forward(self, a: Array) -> Array:
         return -a
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def backward(self, grad: Array) -> Grads:
         return (-grad,)  # dL/da = -dL/dy
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        return (-grad,)
 
 
 class Exp(Function, fresh_grads=True):
@@ -183,17 +149,14 @@ class Exp(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(self, a: np.ndarray) -> np.ndarray:
-        out = np.exp(a)
+    def forward(self, a: Array) -> Array:
+        out = namespace(a).exp(a)
         self.saved = (out,)
         return out
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def backward(self, grad: Array) -> Grads:
         (out,) = self.saved
         return (grad * out,)  # dL/da = dL/dy * exp(a)
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        return (grad * self.inputs[0].exp(),)
 
 
 class Log(Function, fresh_grads=True):
@@ -201,16 +164,13 @@ class Log(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(self, a: np.ndarray) -> np.ndarray:
+    def forward(self, a: Array) -> Array:
         self.saved = (a,)
-        return np.log(a)
+        return namespace(a).log(a)
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def backward(self, grad: Array) -> Grads:
         (a,) = self.saved
         return (grad / a,)  # dL/da = dL/dy / a
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        return (grad / self.inputs[0],)
 
 
 class Sqrt(Function, fresh_grads=True):
@@ -218,17 +178,14 @@ class Sqrt(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(self, a: np.ndarray) -> np.ndarray:
-        out = np.sqrt(a)
+    def forward(self, a: Array) -> Array:
+        out = namespace(a).sqrt(a)
         self.saved = (out,)
         return out
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def backward(self, grad: Array) -> Grads:
         (out,) = self.saved
         return (grad / (2 * out),)  # dL/da = dL/dy / (2 sqrt(a))
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        return (grad / (2 * self.inputs[0].sqrt()),)
 
 
 class Abs(Function, fresh_grads=True):
@@ -236,20 +193,14 @@ class Abs(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(self, a: np.ndarray) -> np.ndarray:
-        self.saved = (np.sign(a),)
-        return np.abs(a)
+    def forward(self, a: Array) -> Array:
+        xp = namespace(a)
+        self.saved = (xp.sign(a),)
+        return xp.abs(a)
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def backward(self, grad: Array) -> Grads:
         (sign,) = self.saved
         return (grad * sign,)  # dL/da = dL/dy * sign(a)
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        return (grad * np.sign(self.inputs[0].data),)
-
-
-# From this many elements up, ReLU's zeros array costs less than the scalar loop it avoids.
-_RELU_ZEROS_MIN_SIZE = 4096
 
 
 class Relu(Function, fresh_grads=True):
@@ -257,21 +208,14 @@ class Relu(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(self, a: np.ndarray) -> np.ndarray:
-        if a.size < _RELU_ZEROS_MIN_SIZE:
-            out = np.maximum(a, 0)
-        else:  # NOTE: max against an array of zeros: NumPy's loop for a scalar 0 is 2x slower
-            out = np.zeros_like(a)
-            np.maximum(a, out, out=out)
+    def forward(self, a: Array) -> Array:
+        out = namespace(a).relu(a)
         self.saved = (out,)
         return out
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def backward(self, grad: Array) -> Grads:
         (out,) = self.saved
-        return (grad * (out > 0),)  # dL/da = dL/dy * [a > 0]
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        return (grad * (self.inputs[0].data > 0),)
+        return (namespace(grad).where(out > 0, grad, 0),)  # dL/da = dL/dy * [a > 0]
 
 
 class Sigmoid(Function, fresh_grads=True):
@@ -279,23 +223,14 @@ class Sigmoid(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(self, a: np.ndarray) -> np.ndarray:
-        # NOTE: s = exp(-softplus(-a)); logaddexp(0, -a) never overflows, and one buffer
-        # serves all four passes.
-        out = np.asarray(np.negative(a))  # asarray: a 0-d input's result is a scalar
-        np.logaddexp(constant(0, out.dtype), out, out=out)
-        np.negative(out, out=out)
-        np.exp(out, out=out)
+    def forward(self, a: Array) -> Array:
+        out = namespace(a).sigmoid(a)
         self.saved = (out,)
         return out
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def backward(self, grad: Array) -> Grads:
         (out,) = self.saved
-        return (grad * out * (constant(1, out.dtype) - out),)  # dL/da = dL/dy * s (1 - s)
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        s = self.inputs[0].sigmoid()
-        return (grad * s * (1 - s),)
+        return (grad * out * (1 - out),)  # dL/da = dL/dy * s (1 - s)
 
 
 class Tanh(Function, fresh_grads=True):
@@ -303,18 +238,14 @@ class Tanh(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(self, a: np.ndarray) -> np.ndarray:
-        out = np.tanh(a)
+    def forward(self, a: Array) -> Array:
+        out = namespace(a).tanh(a)
         self.saved = (out,)
         return out
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def backward(self, grad: Array) -> Grads:
         (out,) = self.saved
         return (grad * (1 - out * out),)  # dL/da = dL/dy * (1 - tanh^2 a)
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        t = self.inputs[0].tanh()
-        return (grad * (1 - t * t),)
 
 
 class Softplus(Function, fresh_grads=True):
@@ -322,16 +253,14 @@ class Softplus(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(self, a: np.ndarray) -> np.ndarray:
+    def forward(self, a: Array) -> Array:
         self.saved = (a,)
-        return np.logaddexp(0, a).astype(a.dtype, copy=False)
+        xp = namespace(a)
+        return xp.logaddexp(xp.zeros_like(a), a)
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def backward(self, grad: Array) -> Grads:
         (a,) = self.saved
-        return (grad * Sigmoid().forward(a),)  # dL/da = dL/dy * sigmoid(a)
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        return (grad * self.inputs[0].sigmoid(),)
+        return (grad * namespace(a).sigmoid(a),)  # dL/da = dL/dy * sigmoid(a)
 
 
 class Where(Function, fresh_grads=True):
@@ -339,34 +268,27 @@ class Where(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(self, a: np.ndarray, b: np.ndarray, condition: np.ndarray) -> np.ndarray:
-        condition = np.asarray(condition, dtype=bool)
+    def forward(self, a: Array, b: Array, condition: Array) -> Array:
+        xp = namespace(a)
         try:
-            out = np.where(condition, a, b)
+            out = xp.where(condition, a, b)
         except ValueError:
+            shape = getattr(condition, "shape", ())
             raise ValueError(
-                f"where: condition {condition.shape}, a {a.shape} and b {b.shape} do not broadcast"
+                f"where: condition {shape}, a {a.shape} and b {b.shape} do not broadcast"
             ) from None
         self.saved = (condition, a.shape, b.shape)
         return out
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def backward(self, grad: Array) -> Grads:
         condition, shape_a, shape_b = self.saved
-        zero = np.zeros((), dtype=grad.dtype)
+        xp = namespace(grad)
         grad_a = grad_b = None
         if self.needs_grad[0]:
-            grad_a = unbroadcast(np.where(condition, grad, zero), shape_a)  # grad where chosen
+            grad_a = unbroadcast(xp.where(condition, grad, 0), shape_a)  # grad where chosen
         if self.needs_grad[1]:
-            grad_b = unbroadcast(np.where(condition, zero, grad), shape_b)
+            grad_b = unbroadcast(xp.where(condition, 0, grad), shape_b)
         return grad_a, grad_b
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        condition, shape_a, shape_b = self.saved
-        zero = Tensor(np.zeros((), dtype=grad.dtype))
-        return (
-            sum_to(Where.apply(grad, zero, condition=condition), shape_a),
-            sum_to(Where.apply(zero, grad, condition=condition), shape_b),
-        )
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
@@ -379,4 +301,6 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
         tensor([0., 2.])
     """
     condition = condition.data if isinstance(condition, Tensor) else condition
+    if not hasattr(condition, "__array_namespace__"):  # a list or a scalar
+        condition = np.asarray(condition, dtype=bool)
     return Where.apply(a, b, condition=condition)

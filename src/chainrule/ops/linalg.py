@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function, unbroadcast
+from ..autograd import Function
+from ..backends import unbroadcast
 from ..tensor import Tensor
 from ._shared import Grads, TensorGrads
 from .reduce import sum_to

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function, constant
+from ..autograd import Function
+from ..backends.cpu import constant
 from ..tensor import Tensor
 from ._shared import Grads, TensorGrads
 

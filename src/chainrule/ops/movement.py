@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function, unbroadcast
+from ..autograd import Function
+from ..backends import unbroadcast
 from ..tensor import Tensor
 from ._shared import Grads, TensorGrads
 from .reduce import sum_to

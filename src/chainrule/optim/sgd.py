@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import constant
+from ..backends.cpu import constant
 from ..tensor import Tensor
 from .optimizer import Optimizer, check_positive
 

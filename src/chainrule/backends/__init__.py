@@ -1,0 +1,59 @@
+"""Array namespaces: which library an array lives in, so every op runs in that library.
+
+An op's forward and backward reach arrays only through ``xp = namespace(array)``:
+- NumPy arrays get ``cpu``, NumPy with chainrule's tuned kernels;
+- Tensors get ``tensors``, the same names as differentiable chainrule ops, which is how
+  ``create_graph=True`` runs a rule a second time, on the graph;
+- any other Array API array (array-api-strict, CuPy, ...) gets ``portable(xp)``, its own
+  namespace plus chainrule's kernels written with the standard alone.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+
+from . import cpu
+
+
+def namespace(array: Any) -> Any:
+    """The namespace whose functions ``array`` takes: ``cpu``, ``tensors`` or ``portable``."""
+    if type(array) is np.ndarray:  # the hot path
+        return cpu
+    from ..tensor import Tensor
+
+    if isinstance(array, Tensor):
+        from . import tensors
+
+        return tensors
+    if isinstance(array, (np.generic, bool, int, float)):
+        return cpu
+    get = getattr(array, "__array_namespace__", None)
+    if get is None:
+        raise TypeError(f"namespace: {type(array).__name__} is not an array")
+    return portable(get())
+
+
+@functools.lru_cache(maxsize=8)
+def portable(xp: Any) -> Any:
+    """``xp`` with chainrule's kernels added, written with the Array API standard only."""
+    from .portable import Portable
+
+    return Portable(xp)
+
+
+def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
+    """Sum ``grad`` down to ``shape``, undoing broadcasting (leading and size-1 dims).
+
+    The one place broadcasting is undone, for arrays of any namespace and for Tensors.
+    """
+    if grad.shape == shape:
+        return grad
+    lead = len(grad.shape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+    )
+    xp = namespace(grad)
+    return xp.reshape(xp.sum(grad, axis=axes, keepdims=True), shape)

@@ -1,0 +1,121 @@
+"""The namespace of Tensors: the Array API names as differentiable chainrule ops.
+
+A rule written against ``xp`` runs here when ``create_graph=True``: each call records a
+node, so the gradient it returns can be differentiated again. Masks and signs are data:
+they come back as Tensors that need no grad.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import ops
+from ..tensor import Tensor, _data
+
+
+def _array(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def exp(x: Tensor) -> Tensor:
+    return ops.Exp.apply(x)
+
+
+def log(x: Tensor) -> Tensor:
+    return ops.Log.apply(x)
+
+
+def sqrt(x: Tensor) -> Tensor:
+    return ops.Sqrt.apply(x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    return ops.Tanh.apply(x)
+
+
+def abs(x: Tensor) -> Tensor:  # noqa: A001
+    return ops.Abs.apply(x)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return ops.Sigmoid.apply(x)
+
+
+def relu(x: Tensor) -> Tensor:
+    return ops.Relu.apply(x)
+
+
+def logaddexp(a: Any, b: Any) -> Tensor:
+    """log(exp(a) + exp(b)) = m + log(exp(a - m) + exp(b - m)), m = max(a, b) held constant."""
+    top = np.maximum(_array(a), _array(b))
+    return top + log(exp(a - top) + exp(b - top))
+
+
+def sign(x: Any) -> Tensor:
+    return Tensor(np.sign(_array(x)))
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    return ops.Where.apply(a, b, condition=_data(condition))
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    return where(_array(a) >= _array(b), a, b)
+
+
+def zeros_like(x: Any) -> Tensor:
+    return Tensor(np.zeros_like(_array(x)))
+
+
+def ones_like(x: Any) -> Tensor:
+    return Tensor(np.ones_like(_array(x)))
+
+
+def zeros(shape: tuple[int, ...], dtype: Any = None) -> Tensor:
+    return Tensor(np.zeros(shape, dtype=dtype))
+
+
+def asarray(x: Any, dtype: Any = None, like: Any = None) -> Any:
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=dtype))
+
+
+def astype(x: Tensor, dtype: Any) -> Tensor:
+    return x if x.dtype == dtype else x.astype(dtype)
+
+
+def sum(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    return ops.Sum.apply(x, axis=axis, keepdims=keepdims)
+
+
+def max(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    return ops.Max.apply(x, axis=axis, keepdims=keepdims)
+
+
+def min(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    return ops.Min.apply(x, axis=axis, keepdims=keepdims)
+
+
+def reshape(x: Tensor, shape: tuple[int, ...]) -> Tensor:
+    return ops.Reshape.apply(x, shape=tuple(shape))
+
+
+def broadcast_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
+    return ops.BroadcastTo.apply(x, shape=tuple(shape))
+
+
+def permute_dims(x: Tensor, axes: tuple[int, ...]) -> Tensor:
+    return ops.Transpose.apply(x, axes=tuple(axes))
+
+
+def concat(arrays: Any, axis: int = 0) -> Tensor:
+    return ops.Concat.apply(*arrays, axis=axis)
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    return ops.MatMul.apply(a, b)
+
+
+def scatter_add(values: Tensor, shape: tuple[int, ...], index: Any) -> Tensor:
+    return ops.ScatterAdd.apply(values, shape=shape, index=index)
