@@ -103,3 +103,15 @@ def _is_basic_index(index: Any) -> bool:
     """Ints, slices, None and Ellipsis select a view: no index repeats."""
     parts = index if isinstance(index, tuple) else (index,)
     return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
+
+
+# ---------------------------------------------------------------------- reduce and movement
+# (functions the reduction and movement rules need)
+
+
+# ---------------------------------------------------------------------- linalg and losses
+# (functions the matmul, linear and loss rules need)
+
+
+# ---------------------------------------------------------------------- convolution
+# (functions the convolution, pooling and batch-norm rules need)

@@ -35,3 +35,12 @@ class Portable:
         one_hot = xp.astype(rows[:, None] == xp.arange(shape[0])[None, :], values.dtype)
         flat = xp.reshape(values, (rows.shape[0], -1))
         return xp.reshape(xp.matmul(xp.matrix_transpose(one_hot), flat), shape)
+
+    # ------------------------------------------------------------------ reduce and movement
+    # (kernels the reduction and movement rules need)
+
+    # ------------------------------------------------------------------ linalg and losses
+    # (kernels the matmul, linear and loss rules need)
+
+    # ------------------------------------------------------------------ convolution
+    # (kernels the convolution, pooling and batch-norm rules need)

@@ -119,3 +119,15 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
 
 def scatter_add(values: Tensor, shape: tuple[int, ...], index: Any) -> Tensor:
     return ops.ScatterAdd.apply(values, shape=shape, index=index)
+
+
+# ---------------------------------------------------------------------- reduce and movement
+# (functions the reduction and movement rules need)
+
+
+# ---------------------------------------------------------------------- linalg and losses
+# (functions the matmul, linear and loss rules need)
+
+
+# ---------------------------------------------------------------------- convolution
+# (functions the convolution, pooling and batch-norm rules need)
