@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .backends.cpu import constant
 from .tensor import Tensor
 
 if TYPE_CHECKING:
@@ -245,13 +246,18 @@ class Function:
 
 def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
     """Wrap non-Tensor inputs; Python scalars take the dtype of the tensors beside them."""
-    dtype = next((x.data.dtype for x in inputs if isinstance(x, Tensor)), None)
-    return tuple(x if isinstance(x, Tensor) else _constant(x, dtype) for x in inputs)
+    dtype = None
+    for x in inputs:
+        if isinstance(x, Tensor):
+            dtype = x.data.dtype
+            break
+    return tuple([x if isinstance(x, Tensor) else _constant(x, dtype) for x in inputs])
 
 
 def _constant(value: Any, dtype: np.dtype | None) -> Tensor:
-    # NOTE: a Python or NumPy scalar adopts a float operand's dtype (x32 * 0.5 stays float32).
+    # NOTE: a Python or NumPy scalar adopts a float operand's dtype (x32 * 0.5 stays float32),
+    # as a cached read-only 0-d array: converting it anew costs more than the op it feeds.
     is_scalar = isinstance(value, (int, float, np.number))
     if dtype is not None and is_scalar and (dtype.kind == "f" or isinstance(value, int)):
-        return Tensor(np.asarray(value, dtype=dtype))
+        return Tensor(constant(value, dtype))
     return Tensor(value)
