@@ -42,5 +42,36 @@ class Portable:
     # ------------------------------------------------------------------ linalg and losses
     # (kernels the matmul, linear and loss rules need)
 
+    def dot(self, a: Any, b: Any) -> Any:
+        return self.xp.matmul(a, b)
+
+    def linear(self, x: Any, w: Any, b: Any) -> Any:
+        out = self.xp.matmul(x, self.xp.matrix_transpose(w))
+        return out if b is None else out + b
+
+    def sum_rows(self, x: Any) -> Any:
+        return self.xp.sum(x, axis=0)
+
+    def _one_hot(self, index: Any, like: Any) -> Any:
+        """index[i] == j at (i, j), for every column j of ``like``."""
+        columns = self.xp.arange(like.shape[1], device=like.device)
+        return self.xp.reshape(index, (-1, 1)) == columns
+
+    def pick_rows(self, x: Any, index: Any) -> Any:
+        return self.xp.sum(self.xp.where(self._one_hot(index, x), x, 0.0), axis=1)
+
+    def sub_one_hot(self, x: Any, index: Any, scale: Any) -> Any:
+        return (x - self.xp.astype(self._one_hot(index, x), x.dtype)) * scale
+
+    def reduce_loss(self, x: Any, reduction: str, square: bool = False) -> Any:
+        x = x * x if square else x
+        if reduction == "none":
+            return x
+        total = self.xp.sum(x)
+        return total / x.size if reduction == "mean" else total
+
+    def mul_scalar(self, x: Any, scalar: Any, factor: float) -> Any:
+        return x * self.xp.astype(scalar * factor, x.dtype)
+
     # ------------------------------------------------------------------ convolution
     # (kernels the convolution, pooling and batch-norm rules need)

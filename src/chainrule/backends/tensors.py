@@ -129,5 +129,41 @@ def scatter_add(values: Tensor, shape: tuple[int, ...], index: Any) -> Tensor:
 # (functions the matmul, linear and loss rules need)
 
 
+def dot(a: Tensor, b: Tensor) -> Tensor:
+    return ops.MatMul.apply(a, b)
+
+
+def linear(x: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
+    return ops.Linear.apply(x, w) if b is None else ops.Linear.apply(x, w, b)
+
+
+def sum_rows(x: Tensor) -> Tensor:
+    return sum(x, axis=(0,))
+
+
+def pick_rows(x: Tensor, index: Any) -> Tensor:
+    index = _array(index)
+    return x[np.arange(len(index)), index]
+
+
+def sub_one_hot(x: Tensor, index: Any, scale: Any) -> Tensor:
+    index = _array(index)
+    one_hot = np.zeros(x.shape, dtype=x.dtype)
+    one_hot[np.arange(len(index)), index] = 1
+    return (x - Tensor(one_hot)) * scale
+
+
+def reduce_loss(x: Tensor, reduction: str, square: bool = False) -> Tensor:
+    x = x * x if square else x
+    if reduction == "none":
+        return x
+    total = sum(x)
+    return total / x.size if reduction == "mean" else total
+
+
+def mul_scalar(x: Tensor, scalar: Any, factor: float) -> Tensor:
+    return x * (scalar * factor)
+
+
 # ---------------------------------------------------------------------- convolution
 # (functions the convolution, pooling and batch-norm rules need)

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ..autograd import Function
-from ..backends.cpu import constant
-from ..tensor import Tensor
-from ._shared import Grads, TensorGrads
+from ..backends import namespace
+from ._shared import Array, Grads
 
 
-def _log_softmax(a: np.ndarray, axis: int) -> np.ndarray:
+def _log_softmax(a: Array, axis: tuple[int]) -> Array:
+    xp = namespace(a)  # axis is one non-negative axis, in a tuple, as Sum and Max take it
     # NOTE: subtract the max before exp, so logsumexp never overflows.
-    shifted = a - a.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    shifted = a - xp.max(a, axis=axis, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 
 
 class LogSoftmax(Function, fresh_grads=True):
@@ -23,20 +21,19 @@ class LogSoftmax(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(self, a: np.ndarray, axis: int = -1) -> np.ndarray:
-        out = _log_softmax(a, axis)
-        self.saved = (out, axis)
+    def forward(self, a: Array, axis: int = -1) -> Array:
+        if not -a.ndim <= axis < a.ndim:
+            raise ValueError(f"log_softmax: axis {axis} is out of range for {a.ndim}-d input")
+        axes = (axis % a.ndim,)
+        out = _log_softmax(a, axes)
+        self.saved = (out, axes)
         return out
 
-    def backward(self, grad: np.ndarray) -> Grads:
-        out, axis = self.saved
+    def backward(self, grad: Array) -> Grads:
+        out, axes = self.saved
+        xp = namespace(out)
         # dL/da = dL/dy - softmax(a) * sum(dL/dy)
-        return (grad - np.exp(out) * grad.sum(axis=axis, keepdims=True),)
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        _, axis = self.saved
-        probs = LogSoftmax.apply(self.inputs[0], axis=axis).exp()
-        return (grad - probs * grad.sum(axis=axis, keepdims=True),)
+        return (grad - xp.exp(out) * xp.sum(grad, axis=axes, keepdims=True),)
 
 
 class SoftmaxCrossEntropy(Function, fresh_grads=True):
@@ -44,39 +41,23 @@ class SoftmaxCrossEntropy(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(
-        self, logits: np.ndarray, target: np.ndarray, reduction: str = "mean"
-    ) -> np.ndarray:
-        log_probs = _log_softmax(logits, axis=1)
-        losses = -log_probs[np.arange(len(target)), target]
+    def forward(self, logits: Array, target: Array, reduction: str = "mean") -> Array:
+        log_probs = _log_softmax(logits, (1,))
+        xp = namespace(log_probs)
         self.saved = (log_probs, target, reduction)
-        if reduction == "none":
-            return losses
-        total = losses.sum()
-        return np.asarray(total / len(target) if reduction == "mean" else total)
-
-    def _one_hot(self, like: np.ndarray) -> np.ndarray:
-        _, target, _ = self.saved
-        one_hot = np.zeros_like(like)
-        one_hot[np.arange(len(target)), target] = 1
-        return one_hot
+        return xp.reduce_loss(-xp.pick_rows(log_probs, target), reduction)
 
     def _row_scale(self, grad: Any) -> Any:
         _, target, reduction = self.saved
         if reduction == "none":
-            return grad.reshape(-1, 1)
-        return grad / len(target) if reduction == "mean" else grad
+            return namespace(grad).reshape(grad, (-1, 1))
+        return grad / target.shape[0] if reduction == "mean" else grad
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def backward(self, grad: Array) -> Grads:
         log_probs, target, _ = self.saved
-        grad_logits = np.exp(log_probs)  # dL/dlogits = softmax(logits) - one_hot(target)
-        grad_logits[np.arange(len(target)), target] -= 1
-        grad_logits *= self._row_scale(grad)
-        return (grad_logits,)
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        probs = LogSoftmax.apply(self.inputs[0], axis=1).exp()
-        return ((probs - self._one_hot(probs.data)) * self._row_scale(grad),)
+        xp = namespace(log_probs)
+        # dL/dlogits = (softmax(logits) - one_hot(target)) * dL/dy
+        return (xp.sub_one_hot(xp.exp(log_probs), target, self._row_scale(grad)),)
 
 
 class SquaredError(Function, fresh_grads=True):
@@ -84,30 +65,20 @@ class SquaredError(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(self, a: np.ndarray, b: np.ndarray, reduction: str = "mean") -> np.ndarray:
+    def forward(self, a: Array, b: Array, reduction: str = "mean") -> Array:
         diff = a - b
         self.saved = (diff, reduction)
-        if reduction == "none":
-            return diff * diff
-        total = np.vdot(diff, diff)  # the sum of squares in one pass, with no temporary
-        return np.asarray(total / diff.size if reduction == "mean" else total)
+        return namespace(diff).reduce_loss(diff, reduction, square=True)
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def backward(self, grad: Array) -> Grads:
         diff, reduction = self.saved
-        # dL/da = 2 (a - b) dL/dy, / n for the mean; a reduced loss's 0-d grad is a float
+        # dL/da = 2 (a - b) dL/dy, / n for the mean
         if reduction == "none":
             grad_a = diff * (2 * grad)
         else:
-            scale = grad.item() * (2 / diff.size if reduction == "mean" else 2)
-            grad_a = diff * constant(scale, diff.dtype)
+            factor = 2 / diff.size if reduction == "mean" else 2
+            grad_a = namespace(diff).mul_scalar(diff, grad, factor)
         return (
             grad_a if self.needs_grad[0] else None,
             -grad_a if self.needs_grad[1] else None,  # dL/db = -dL/da
         )
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        a, b = self.inputs
-        _, reduction = self.saved
-        scale = 2 / a.size if reduction == "mean" else 2
-        grad_a = (a - b) * (grad * scale)
-        return grad_a, -grad_a
