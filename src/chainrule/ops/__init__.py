@@ -1,9 +1,9 @@
 """Differentiable primitives, one module per kind, re-exported; composites are in nn/functional.py.
 
-Each primitive is a ``Function`` with its gradient beside it: ``backward`` works on ndarrays
-(the fast path); ``backward_graph`` states the same rule with Tensor ops, for
-``create_graph=True``. Adding an op means its rule in the module of its kind, one spec line
-in the tests (tests/test_double_backward.py's ``CASES``) and its export here.
+Each primitive's forward and backward are written once, against ``backends.namespace`` of
+their arrays: the ordinary backward runs them on arrays, ``create_graph=True`` runs them
+again on Tensors (``Function.backward_graph``). Adding an op means its rule in the module of
+its kind, one spec line in the tests (tests/op_specs.py) and its export here.
 """
 
 from __future__ import annotations
