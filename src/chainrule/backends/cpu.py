@@ -21,7 +21,6 @@ from numpy import (  # noqa: F401  (re-exported: the namespace's standard functi
     matmul,
     maximum,
     ones_like,
-    permute_dims,
     sign,
     sqrt,
     tanh,
@@ -107,6 +106,15 @@ def _is_basic_index(index: Any) -> bool:
 
 # ---------------------------------------------------------------------- reduce and movement
 # (functions the reduction and movement rules need)
+def permute_dims(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    return x.transpose(axes)  # NOTE: np.permute_dims costs 0.4 us, x.transpose 0.12
+
+
+def broadcast_copy(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``x`` broadcast to ``shape``, as a fresh array (the gradient of a reduction)."""
+    out = np.empty(shape, dtype=x.dtype)  # NOTE: a third of broadcast_to(...).copy()'s cost
+    out[...] = x
+    return out
 
 
 # ---------------------------------------------------------------------- linalg and losses

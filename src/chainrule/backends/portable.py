@@ -38,6 +38,9 @@ class Portable:
 
     # ------------------------------------------------------------------ reduce and movement
     # (kernels the reduction and movement rules need)
+    def broadcast_copy(self, x: Any, shape: tuple[int, ...]) -> Any:
+        """``x`` broadcast to ``shape``, as a fresh array (the gradient of a reduction)."""
+        return self.xp.asarray(self.xp.broadcast_to(x, shape), copy=True)
 
     # ------------------------------------------------------------------ linalg and losses
     # (kernels the matmul, linear and loss rules need)

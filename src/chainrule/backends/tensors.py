@@ -123,6 +123,8 @@ def scatter_add(values: Tensor, shape: tuple[int, ...], index: Any) -> Tensor:
 
 # ---------------------------------------------------------------------- reduce and movement
 # (functions the reduction and movement rules need)
+def broadcast_copy(x: Tensor, shape: tuple[int, ...]) -> Tensor:
+    return broadcast_to(x, shape)  # no copy: the graph never writes into it
 
 
 # ---------------------------------------------------------------------- linalg and losses

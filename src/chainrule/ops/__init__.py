@@ -8,7 +8,7 @@ its kind, one spec line in the tests (tests/op_specs.py) and its export here.
 
 from __future__ import annotations
 
-from ._shared import Grads, TensorGrads
+from ._shared import Grads
 from .elementwise import (
     Abs,
     Add,
@@ -30,7 +30,7 @@ from .elementwise import (
 from .linalg import Linear, MatMul
 from .losses import LogSoftmax, SoftmaxCrossEntropy, SquaredError
 from .movement import BroadcastTo, Concat, GetItem, Reshape, ScatterAdd, Transpose, concat, stack
-from .reduce import Max, Mean, Min, Sum, sum_to
+from .reduce import Max, Mean, Min, Sum
 
 __all__ = [
     "Abs",
@@ -62,11 +62,9 @@ __all__ = [
     "Sub",
     "Sum",
     "Tanh",
-    "TensorGrads",
     "Transpose",
     "Where",
     "concat",
     "stack",
-    "sum_to",
     "where",
 ]

@@ -6,13 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor
-
 # An array of any namespace (NumPy, array-api-strict, CuPy), or a Tensor when a rule runs
 # on the graph for create_graph=True: rules are written once for all of them.
 Array = Any
 Grads = tuple[Array | None, ...]
-TensorGrads = tuple[Tensor | None, ...]
 
 
 def _broadcast_error(op: str, a: np.ndarray, b: np.ndarray) -> ValueError:

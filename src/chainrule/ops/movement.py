@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
-import numpy as np
-
-from ..autograd import Function
-from ..backends import unbroadcast
+from ..autograd import Function, _as_tensors
+from ..backends import namespace, unbroadcast
 from ..tensor import Tensor
-from ._shared import Grads, TensorGrads
-from .reduce import sum_to
+from ._shared import Array, Grads
 
 
 class Reshape(Function, fresh_grads=True):
@@ -18,9 +16,9 @@ class Reshape(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(self, a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    def forward(self, a: Array, shape: tuple[int, ...]) -> Array:
         try:
-            out = a.reshape(shape)
+            out = namespace(a).reshape(a, shape)
         except ValueError:
             raise ValueError(
                 f"reshape: cannot reshape a tensor of shape {a.shape} into {tuple(shape)}"
@@ -28,11 +26,8 @@ class Reshape(Function, fresh_grads=True):
         self.saved = (a.shape,)
         return out
 
-    def backward(self, grad: np.ndarray) -> Grads:
-        return (grad.reshape(self.saved[0]),)
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        return (grad.reshape(self.saved[0]),)
+    def backward(self, grad: Array) -> Grads:
+        return (namespace(grad).reshape(grad, self.saved[0]),)
 
 
 class Transpose(Function, fresh_grads=True):
@@ -40,17 +35,15 @@ class Transpose(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(self, a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-        if sorted(ax % max(a.ndim, 1) for ax in axes) != list(range(a.ndim)):
+    def forward(self, a: Array, axes: tuple[int, ...]) -> Array:
+        perm = [ax % max(a.ndim, 1) for ax in axes]
+        if sorted(perm) != list(range(a.ndim)):
             raise ValueError(f"transpose: axes {tuple(axes)} do not permute shape {a.shape}")
-        self.saved = (tuple(np.argsort([ax % a.ndim for ax in axes])),)
-        return a.transpose(axes)
+        self.saved = (tuple(sorted(range(a.ndim), key=perm.__getitem__)),)  # the inverse
+        return namespace(a).permute_dims(a, axes)
 
-    def backward(self, grad: np.ndarray) -> Grads:
-        return (grad.transpose(self.saved[0]),)  # the inverse permutation
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        return (grad.transpose(self.saved[0]),)
+    def backward(self, grad: Array) -> Grads:
+        return (namespace(grad).permute_dims(grad, self.saved[0]),)
 
 
 class BroadcastTo(Function, fresh_grads=True):
@@ -58,25 +51,16 @@ class BroadcastTo(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(self, a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    def forward(self, a: Array, shape: tuple[int, ...]) -> Array:
         try:
-            out = np.broadcast_to(a, shape)
+            out = namespace(a).broadcast_to(a, shape)
         except ValueError:
             raise ValueError(f"broadcast_to: cannot broadcast {a.shape} to {shape}") from None
         self.saved = (a.shape,)
         return out
 
-    def backward(self, grad: np.ndarray) -> Grads:
+    def backward(self, grad: Array) -> Grads:
         return (unbroadcast(grad, self.saved[0]),)  # sum over the copies
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        return (sum_to(grad, self.saved[0]),)
-
-
-def _is_basic_index(index: Any) -> bool:
-    """Ints, slices, None and Ellipsis select a view: no index repeats."""
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
 
 
 class GetItem(Function, fresh_grads=True):
@@ -84,30 +68,17 @@ class GetItem(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(self, a: np.ndarray, index: Any) -> np.ndarray:
+    def forward(self, a: Array, index: Any) -> Array:
         try:
             out = a[index]
         except IndexError as error:
             raise IndexError(f"getitem: {error} (tensor of shape {a.shape})") from None
         self.saved = (a.shape, index)
-        return np.asarray(out)
+        return namespace(a).asarray(out)  # NumPy gives a scalar for a single element
 
-    def backward(self, grad: np.ndarray) -> Grads:
-        shape, index = self.saved
-        return (_scatter_add(grad, shape, index),)  # dL/da = dL/dy put back where it came from
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        shape, index = self.saved
-        return (ScatterAdd.apply(grad, shape=shape, index=index),)
-
-
-def _scatter_add(grad: np.ndarray, shape: tuple[int, ...], index: Any) -> np.ndarray:
-    out = np.zeros(shape, dtype=grad.dtype)
-    if _is_basic_index(index):
-        out[index] = grad
-    else:
-        np.add.at(out, index, grad)
-    return out
+    def backward(self, grad: Array) -> Grads:
+        shape, index = self.saved  # dL/da = dL/dy put back where it came from
+        return (namespace(grad).scatter_add(grad, shape, index),)
 
 
 class ScatterAdd(Function, fresh_grads=True):
@@ -115,15 +86,12 @@ class ScatterAdd(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(self, a: np.ndarray, shape: tuple[int, ...], index: Any) -> np.ndarray:
+    def forward(self, a: Array, shape: tuple[int, ...], index: Any) -> Array:
         self.saved = (index,)
-        return _scatter_add(a, shape, index)
+        return namespace(a).scatter_add(a, shape, index)
 
-    def backward(self, grad: np.ndarray) -> Grads:
-        return (np.asarray(grad[self.saved[0]]),)
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        return (GetItem.apply(grad, index=self.saved[0]),)
+    def backward(self, grad: Array) -> Grads:
+        return (namespace(grad).asarray(grad[self.saved[0]]),)  # dL/da = dL/dy at index
 
 
 class Concat(Function, fresh_grads=True):
@@ -131,29 +99,22 @@ class Concat(Function, fresh_grads=True):
 
     __slots__ = ()
 
-    def forward(self, *arrays: np.ndarray, axis: int = 0) -> np.ndarray:
+    def forward(self, *arrays: Array, axis: int = 0) -> Array:
         try:
-            out = np.concatenate(arrays, axis=axis)
-        except (ValueError, np.exceptions.AxisError) as error:
+            out = namespace(arrays[0]).concat(arrays, axis=axis)
+        except ValueError as error:  # NumPy's AxisError is a ValueError
             shapes = ", ".join(str(a.shape) for a in arrays)
             raise ValueError(
                 f"concat: cannot join shapes {shapes} on axis {axis} ({error})"
             ) from None
         axis = axis % out.ndim
-        bounds = np.cumsum([a.shape[axis] for a in arrays])
-        self.saved = (axis, bounds)
+        self.saved = (axis, list(itertools.accumulate(a.shape[axis] for a in arrays)))
         return out
 
-    def _slices(self) -> list[tuple[slice, ...]]:
-        axis, bounds = self.saved
+    def backward(self, grad: Array) -> Grads:
+        axis, bounds = self.saved  # each input gets its own block
         starts = [0, *bounds[:-1]]
-        return [(slice(None),) * axis + (slice(s, e),) for s, e in zip(starts, bounds)]
-
-    def backward(self, grad: np.ndarray) -> Grads:
-        return tuple(grad[s] for s in self._slices())  # each input gets its own block
-
-    def backward_graph(self, grad: Tensor) -> TensorGrads:
-        return tuple(grad[s] for s in self._slices())
+        return tuple(grad[(slice(None),) * axis + (slice(s, e),)] for s, e in zip(starts, bounds))
 
 
 def concat(tensors: Any, axis: int = 0) -> Tensor:
@@ -179,7 +140,8 @@ def stack(tensors: Any, axis: int = 0) -> Tensor:
     """
     if len(tensors) == 0:
         raise ValueError("stack: expected a non-empty sequence of tensors")
-    shapes = {tuple(np.shape(t.data if isinstance(t, Tensor) else t)) for t in tensors}
+    tensors = _as_tensors(tuple(tensors))
+    shapes = {t.shape for t in tensors}
     if len(shapes) != 1:
         raise ValueError(f"stack: all tensors need the same shape, got {sorted(shapes)}")
     (shape,) = shapes
@@ -187,10 +149,4 @@ def stack(tensors: Any, axis: int = 0) -> Tensor:
         raise ValueError(f"stack: axis {axis} is out of range for {len(shape) + 1} dimensions")
     position = axis % (len(shape) + 1)
     expanded = shape[:position] + (1,) + shape[position:]
-    return Concat.apply(
-        *[
-            t.reshape(expanded) if isinstance(t, Tensor) else np.reshape(t, expanded)
-            for t in tensors
-        ],
-        axis=position,
-    )
+    return Concat.apply(*[t.reshape(expanded) for t in tensors], axis=position)
