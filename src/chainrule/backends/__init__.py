@@ -33,7 +33,7 @@ def namespace(array: Any) -> Any:
     get = getattr(array, "__array_namespace__", None)
     if get is None:
         raise TypeError(f"namespace: {type(array).__name__} is not an array")
-    return portable(get())
+    return _portable(get())
 
 
 @functools.lru_cache(maxsize=8)
@@ -42,6 +42,11 @@ def portable(xp: Any) -> Any:
     from .portable import Portable
 
     return Portable(xp)
+
+
+# NOTE: importing the submodule backends.portable rebinds the package's name ``portable``
+# to that module, so namespace() calls the function by this second name.
+_portable = portable
 
 
 def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
