@@ -15,6 +15,8 @@ from .ops import concat, stack, where
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .serialization import load, save
 from .allocator import keep_freed_memory
+from .devices import device
+from . import cuda  # noqa: E402
 from . import nn, optim, data  # noqa: E402
 from . import viz  # noqa: E402
 from .nn.init import manual_seed  # noqa: E402
@@ -25,6 +27,8 @@ __all__ = [
     "Tensor",
     "__version__",
     "concat",
+    "cuda",
+    "device",
     "data",
     "detect_anomaly",
     "enable_grad",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .backends.cpu import constant
+from .devices import same_place
 from .tensor import Tensor
 
 if TYPE_CHECKING:
@@ -231,7 +232,14 @@ class Function:
                 return self._run(_as_tensors(inputs), params)
             arrays.append(x.data)
             needs_grad.append(x.requires_grad)
-        out = Tensor(self.forward(*arrays, **params))
+        try:
+            data = self.forward(*arrays, **params)
+        except (TypeError, ValueError):
+            same_place(type(self).__name__, arrays)  # a clearer error when inputs are mixed
+            raise
+        if type(data) is not np.ndarray:  # another namespace: all inputs must live there
+            same_place(type(self).__name__, arrays)
+        out = Tensor(data)
         if _state.detect_anomaly:
             with np.errstate(all="ignore"):
                 check_finite(out.data, type(self).__name__, "forward")
@@ -246,11 +254,20 @@ class Function:
 
 def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
     """Wrap non-Tensor inputs; Python scalars take the dtype of the tensors beside them."""
-    dtype = None
+    like = None
     for x in inputs:
         if isinstance(x, Tensor):
-            dtype = x.data.dtype
+            like = x.data
             break
+    if like is not None and type(like) is not np.ndarray:  # scalars join that namespace
+        xp = like.__array_namespace__()
+        return tuple(
+            x
+            if isinstance(x, Tensor)
+            else Tensor(xp.asarray(x, dtype=like.dtype, device=like.device))
+            for x in inputs
+        )
+    dtype = None if like is None else like.dtype
     return tuple([x if isinstance(x, Tensor) else _constant(x, dtype) for x in inputs])
 
 

@@ -19,6 +19,11 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
         data = data.data
     if isinstance(data, (np.ndarray, np.generic)):
         return np.asarray(data, dtype=dtype)
+    if hasattr(data, "__array_namespace__"):  # another Array API array stays where it is
+        if dtype is None:
+            return data
+        xp = data.__array_namespace__()
+        return xp.astype(data, getattr(xp, np.dtype(dtype).name))
     array = np.asarray(data, dtype=dtype)
     if dtype is None and array.dtype == np.float64:
         array = array.astype(DEFAULT_DTYPE)
@@ -57,7 +62,7 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Mark a leaf as needing a gradient (floating-point tensors only)."""
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and not _is_floating(self.data):
             raise ValueError(f"only floating-point tensors can require grad, got {self.data.dtype}")
         self.requires_grad = requires_grad
         return self
@@ -136,9 +141,25 @@ class Tensor:
             return str(self)
         return format(self._number("format"), format_spec)
 
+    @property
+    def device(self) -> Any:
+        """``"cpu"`` for NumPy data, ``"cuda:N"`` on CuPy, else the array's own device."""
+        return devices.device_of(self.data)
+
+    def to(self, device: Any) -> Tensor:
+        """A new leaf with the data on ``device`` ("cpu", "cuda", "cuda:N" or an Array API
+        namespace module); ``requires_grad`` is kept.
+
+        Example:
+            >>> import chainrule as cr
+            >>> cr.tensor([1.0], requires_grad=True).to("cpu")
+            tensor([1.], requires_grad=True)
+        """
+        return Tensor(devices.move(self.data, device), requires_grad=self.requires_grad)
+
     def numpy(self) -> np.ndarray:
-        """The underlying ndarray (shared, not copied)."""
-        return self.data
+        """The underlying ndarray (shared, not copied); a NumPy copy for other devices."""
+        return self.data if type(self.data) is np.ndarray else devices.to_numpy(self.data)
 
     def tolist(self) -> Any:
         return self.data.tolist()
@@ -177,8 +198,15 @@ class Tensor:
                     "backward: grad can be implicit only for scalar outputs, "
                     f"got shape {self.shape}"
                 )
-            # NOTE: np.array(1) reshaped is 4x faster than np.ones, and paid once per step.
-            seed = np.array(1, dtype=self.data.dtype).reshape(self.data.shape)
+            if type(self.data) is np.ndarray:
+                # NOTE: np.array(1) reshaped is 4x faster than np.ones, and paid once a step.
+                seed = np.array(1, dtype=self.data.dtype).reshape(self.data.shape)
+            else:
+                seed = _xp(self.data).ones_like(self.data)
+        elif type(self.data) is not np.ndarray:
+            xp = _xp(self.data)
+            seed = xp.asarray(devices.move(_to_array(grad), xp), copy=True)
+            seed = xp.astype(seed, self.data.dtype)
         else:
             seed = np.array(_to_array(grad), dtype=self.data.dtype)  # a copy we own
             if seed.shape != self.shape:
@@ -535,7 +563,11 @@ def _backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
                 # broadcast, one array returned for several inputs): a leaf keeps it, and
                 # later adds into it in place, only if nobody else can see it. chainrule's
                 # primitives share only the first two ways; a user Function is checked for all.
-                owned = parent_grad is not grad and parent_grad.base is None
+                owned = (
+                    parent_grad is not grad
+                    and type(parent_grad) is np.ndarray  # other namespaces: always copied
+                    and parent_grad.base is None
+                )
                 if owned and not fresh:
                     owned = (
                         (len(input_grads) == 1 or _count(parent_grad, input_grads) == 1)
@@ -565,6 +597,10 @@ def _count(array: np.ndarray, arrays: Sequence[Any]) -> int:
 
 def _accumulate_leaf(leaf: Tensor, grad: np.ndarray, owned: bool) -> None:
     if leaf.grad is None:
+        if type(grad) is not np.ndarray:
+            xp = _xp(grad)
+            leaf.grad = Tensor(xp.astype(xp.asarray(grad, copy=True), leaf.data.dtype))
+            return
         if grad.dtype != leaf.data.dtype:
             grad, owned = grad.astype(leaf.data.dtype), True
         leaf.grad = Tensor(grad if owned else grad.copy())
@@ -603,6 +639,17 @@ def _backward_graph(root: Tensor, seed: Tensor, retain_graph: bool) -> None:
 
 
 # ---------------------------------------------------------------------- helpers
+def _is_floating(array: Any) -> bool:
+    if type(array) is np.ndarray:
+        return array.dtype.kind in "fc"
+    return bool(_xp(array).isdtype(array.dtype, ("real floating", "complex floating")))
+
+
+def _xp(array: Any) -> Any:
+    """The Array API namespace of a non-NumPy array."""
+    return array.__array_namespace__()
+
+
 def _data(value: Any) -> Any:
     return value.data if isinstance(value, Tensor) else value
 
@@ -639,7 +686,10 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
         >>> cr.tensor(0.5).dtype
         dtype('float32')
     """
-    return Tensor(np.array(_to_array(data, dtype)), requires_grad=requires_grad)
+    array = _to_array(data, dtype)
+    if type(array) is not np.ndarray:  # another namespace's array: copied there
+        return Tensor(_xp(array).asarray(array, copy=True), requires_grad=requires_grad)
+    return Tensor(np.array(array), requires_grad=requires_grad)
 
 
 def zeros(
@@ -667,6 +717,6 @@ def randn(
     return Tensor(values, requires_grad=requires_grad)
 
 
-from . import ops  # noqa: E402  (ops builds on Tensor, so it is imported after it)
+from . import devices, ops  # noqa: E402  (ops builds on Tensor, so it is imported after it)
 from .autograd import _state as grad_state  # noqa: E402
 from .autograd import check_finite, enable_grad  # noqa: E402

@@ -34,13 +34,18 @@ def namespace(array: Any) -> Any:
     get = getattr(array, "__array_namespace__", None)
     if get is None:
         raise TypeError(f"namespace: {type(array).__name__} is not an array")
-    return portable(get())
+    return _portable(get())
 
 
 @functools.lru_cache(maxsize=8)
 def portable(xp: Any) -> Any:
     """``xp`` with chainrule's kernels added, written with the Array API standard only."""
     return Portable(xp)
+
+
+# NOTE: importing the submodule backends.portable rebinds the package's name ``portable``
+# to that module, so namespace() calls the function by this second name.
+_portable = portable
 
 
 def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
@@ -56,3 +61,10 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     )
     xp = namespace(grad)
     return xp.reshape(xp.sum(grad, axis=axes, keepdims=True), shape)
+
+
+def dtype_kind(dtype: Any) -> str:
+    """NumPy's one-letter kind ("f", "i", "u", "b", ...) of any namespace's dtype."""
+    if isinstance(dtype, np.dtype):
+        return dtype.kind
+    return np.dtype(str(dtype).rsplit(".", 1)[-1]).kind  # array_api_strict.float32 -> float32

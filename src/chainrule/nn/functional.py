@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .. import conv, ops
+from ..backends import dtype_kind, namespace
 from ..tensor import Tensor
 from . import init
 
@@ -139,14 +140,17 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
         )
     n, classes = logits.shape
     target_data = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if target_data.dtype.kind in "iu" and target_data.shape == (n,):
-        if n and (target_data.min() < 0 or target_data.max() >= classes):
+    kind = dtype_kind(target_data.dtype)
+    if kind in "iu" and target_data.shape == (n,):
+        xp = namespace(target_data)
+        low, high = (int(xp.min(target_data)), int(xp.max(target_data))) if n else (0, 0)
+        if low < 0 or high >= classes:
             raise ValueError(
                 f"cross_entropy: target class indices must lie in [0, {classes}), "
-                f"got values from {target_data.min()} to {target_data.max()}"
+                f"got values from {low} to {high}"
             )
         return ops.SoftmaxCrossEntropy.apply(logits, target=target_data, reduction=reduction)
-    if target_data.dtype.kind == "f" and target_data.shape == logits.shape:
+    if kind == "f" and target_data.shape == logits.shape:
         losses = -(ops.LogSoftmax.apply(logits, axis=1) * target).sum(axis=1)
         return _reduce(losses, reduction, "cross_entropy")
     raise ValueError(

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..devices import move
 from ..tensor import Tensor
 
 
@@ -190,6 +191,20 @@ class Module:
     def parameters(self) -> Iterator[Parameter]:
         for _, parameter in self.named_parameters():
             yield parameter
+
+    def to(self, device: Any) -> Module:
+        """Move every parameter (with its grad) and buffer to ``device`` in place; returns self.
+
+        The Parameter objects stay the same, so optimisers built before still hold them.
+        """
+        for parameter in self.parameters():
+            parameter.data = move(parameter.data, device)
+            if parameter.grad is not None:
+                parameter.grad = Tensor(move(parameter.grad.data, device))
+        for module in self.modules():
+            for name, value in module._buffers.items():
+                module._buffers[name] = move(value, device) if value is not None else None
+        return self
 
     def zero_grad(self) -> None:
         for parameter in self.parameters():

@@ -41,12 +41,21 @@ class Adam(Optimizer):
         beta1, beta2 = self.defaults["betas"]
         if self.defaults["weight_decay"]:
             grad = grad + self.defaults["weight_decay"] * param
+        xp = np if type(param) is np.ndarray else param.__array_namespace__()
         if not state:
             state["step"] = 0
-            state["exp_avg"] = np.zeros_like(param)
-            state["exp_avg_sq"] = np.zeros_like(param)
+            state["exp_avg"] = xp.zeros_like(param)
+            state["exp_avg_sq"] = xp.zeros_like(param)
         state["step"] += 1
         step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
+        if xp is not np:  # another Array API namespace: the same step with operators
+            exp_avg *= beta1
+            exp_avg += (1 - beta1) * grad
+            exp_avg_sq *= beta2
+            exp_avg_sq += (1 - beta2) * grad * grad
+            denom = xp.sqrt(exp_avg_sq) / math.sqrt(1 - beta2**step) + self.defaults["eps"]
+            param -= (self.lr / (1 - beta1**step)) * exp_avg / denom
+            return
         # NOTE: every pass writes into an existing buffer; one scratch array serves them all.
         scratch = self._scratch(param)
         exp_avg *= beta1

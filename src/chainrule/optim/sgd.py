@@ -51,6 +51,9 @@ class SGD(Optimizer):
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         momentum, weight_decay = self.defaults["momentum"], self.defaults["weight_decay"]
+        if type(param) is not np.ndarray:  # another Array API namespace: operators only
+            self._update_any(param, grad, state)
+            return
         lr = constant(self.lr, param.dtype)
         # NOTE: a small parameter's temporaries cost less than looking up its kept work arrays.
         large = param.nbytes >= _KEPT_WORK_MIN_BYTES
@@ -75,3 +78,18 @@ class SGD(Optimizer):
             param -= np.multiply(buffer, nesterov_lr, out=step)  # p -= lr (g + momentum v)
         else:
             param -= np.multiply(buffer, lr, out=step)  # p -= lr v
+
+    def _update_any(self, param: Any, grad: Any, state: dict[str, Any]) -> None:
+        """The same step with operators alone, for arrays of any namespace."""
+        momentum, weight_decay = self.defaults["momentum"], self.defaults["weight_decay"]
+        if weight_decay:
+            grad = grad + weight_decay * param
+        if momentum:
+            buffer = state.get("momentum_buffer")
+            if buffer is None:
+                buffer = state["momentum_buffer"] = grad + 0  # a copy
+            else:
+                buffer *= momentum
+                buffer += grad
+            grad = grad + momentum * buffer if self.defaults["nesterov"] else buffer
+        param -= self.lr * grad
