@@ -11,6 +11,7 @@ import chainrule as cr
 import chainrule.nn.functional as F
 from chainrule import ops
 from chainrule.autograd import Function
+from op_specs import graph_nodes
 from test_double_backward import CASES, draw
 from test_tensor import Square
 
@@ -34,17 +35,6 @@ EXTRA_CASES = {
 }
 
 
-def _nodes(root: cr.Tensor) -> list[Function]:
-    seen: dict[int, Function] = {}
-    stack = [root]
-    while stack:
-        ctx = stack.pop()._ctx
-        if ctx is not None and id(ctx) not in seen:
-            seen[id(ctx)] = ctx
-            stack.extend(ctx.inputs)
-    return list(seen.values())
-
-
 ALL_CASES = {**CASES, **EXTRA_CASES}
 
 
@@ -52,7 +42,7 @@ def test_every_primitive_has_a_case():
     covered = set()
     for fn, shapes in ALL_CASES.values():
         out = fn(*[cr.tensor(a, requires_grad=True) for a in draw(shapes)])
-        covered |= {type(ctx) for ctx in _nodes(out)}
+        covered |= {type(ctx) for ctx in graph_nodes(out)}
     # a private base (ops.reduce._Extremum, shared by Max and Min) is never applied itself
     primitives = {
         cls for cls in _subclasses(Function) if cls._fresh_grads and cls.__name__[0] != "_"
@@ -68,7 +58,7 @@ def _subclasses(cls: type) -> list[type]:
 def test_primitives_hand_out_unshared_grads(name):
     fn, shapes = ALL_CASES[name]
     out = fn(*[cr.tensor(a, requires_grad=True) for a in draw(shapes)])
-    nodes = _nodes(out)
+    nodes = graph_nodes(out)
     assert nodes and all(ctx._fresh_grads for ctx in nodes)
     for ctx in nodes:
         shape = _output_shape(ctx, out, nodes)
