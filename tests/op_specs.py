@@ -38,7 +38,7 @@ except ImportError:  # the torch columns are only called by tests that importors
 
 Shape = tuple[int, ...]
 CONV_CREATE_GRAPH = pytest.mark.xfail(
-    reason="create_graph through conv.py primitives is being added", strict=False
+    reason="create_graph through conv.py primitives: not on the backend seam yet", strict=True
 )
 
 
