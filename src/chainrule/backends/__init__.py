@@ -16,6 +16,10 @@ from typing import Any
 import numpy as np
 
 from . import cpu
+from .portable import Portable
+
+# NOTE: imported before ``portable`` below is defined: loading the submodule later would
+# rebind the package's name ``portable`` to it, hiding the function.
 
 
 def namespace(array: Any) -> Any:
@@ -39,8 +43,6 @@ def namespace(array: Any) -> Any:
 @functools.lru_cache(maxsize=8)
 def portable(xp: Any) -> Any:
     """``xp`` with chainrule's kernels added, written with the Array API standard only."""
-    from .portable import Portable
-
     return Portable(xp)
 
 
