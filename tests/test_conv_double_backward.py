@@ -144,16 +144,19 @@ def test_portable_pooling_agrees_with_cpu(kernel, stride, padding):
 @pytest.mark.parametrize("training", [True, False])
 @pytest.mark.parametrize("shape", [(4, 3, 2, 5), (6, 3)])
 def test_portable_batch_norm_agrees_with_cpu(training, shape):
-    x, w, b = _inputs([shape, (3,), (3,)])
-    mean, var = np.array([0.1, -0.2, 0.3]), np.array([0.5, 2.0, 1.5])
-    strict_stats = [xps.asarray(mean), xps.asarray(var)]
-    args = (training, 0.1, 1e-5)
-    _agree("batch_norm", [x, w, b], mean, var, *args, needs=(True, True, True))
-    if training:  # the running statistics move the same way
-        portable = namespace(strict_stats[0])
-        portable.batch_norm_forward(*map(xps.asarray, (x, w, b)), *strict_stats, *args)
-        np.testing.assert_allclose(np.asarray(strict_stats[0]), mean, rtol=1e-12)
-        np.testing.assert_allclose(np.asarray(strict_stats[1]), var, rtol=1e-12)
+    x, w, b, grad = _inputs([shape, (3,), (3,), shape])
+    stats = [np.array([0.1, -0.2, 0.3]), np.array([0.5, 2.0, 1.5])]
+    strict_stats = [xps.asarray(np.copy(a)) for a in stats]
+    args, needs = (training, 0.1, 1e-5), (True, True, True)
+    portable = namespace(strict_stats[0])
+    out, saved = cpu.batch_norm_forward(x, w, b, *stats, *args)
+    out_s, saved_s = portable.batch_norm_forward(*map(xps.asarray, (x, w, b)), *strict_stats, *args)
+    np.testing.assert_allclose(np.asarray(out_s), out, rtol=1e-12, atol=1e-12)
+    for a, a_s in zip(stats, strict_stats):  # the running statistics move the same way
+        np.testing.assert_allclose(np.asarray(a_s), a, rtol=1e-12)
+    grads = cpu.batch_norm_backward(saved, grad, needs)
+    for g, g_s in zip(grads, portable.batch_norm_backward(saved_s, xps.asarray(grad), needs)):
+        np.testing.assert_allclose(np.asarray(g_s), g, rtol=1e-10, atol=1e-12)
 
 
 def test_portable_unfold_and_fold_agree_with_cpu():
