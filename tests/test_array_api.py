@@ -111,9 +111,6 @@ def test_mlp_step_matches_numpy(make_opt):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.xfail(
-    reason="conv.py's primitives are NumPy-only: they have no portable path yet", strict=True
-)
 def test_cnn_step_matches_numpy():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((2, 1, 6, 6)).astype(np.float32)

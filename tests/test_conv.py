@@ -8,7 +8,7 @@ import pytest
 import chainrule as cr
 import chainrule.nn as nn
 import chainrule.nn.functional as F
-from chainrule import conv
+from chainrule.backends import cpu_conv
 from helpers import check_grad
 
 # (x shape, weight shape, stride, padding): odd sizes, batch 1, stride > 1, padding > 0,
@@ -83,8 +83,8 @@ def test_conv2d_unfolds_again_when_columns_are_too_big_to_keep(rng, monkeypatch,
         return weight.grad.data
 
     kept = weight_grad()
-    monkeypatch.setattr(conv, "_KEPT_COLUMNS_MAX_BYTES", 0)
-    monkeypatch.setattr(conv, "_CHUNK_BYTES", 1)  # one sample per chunk
+    monkeypatch.setattr(cpu_conv, "_KEPT_COLUMNS_MAX_BYTES", 0)
+    monkeypatch.setattr(cpu_conv, "_CHUNK_BYTES", 1)  # one sample per chunk
     np.testing.assert_allclose(weight_grad(), kept, rtol=1e-12)
 
 

@@ -49,6 +49,19 @@ CASES = {
         [(2, 4)],
     ),
     "mse_loss": (lambda a, b: F.mse_loss(a * a, b), [(2, 3), (2, 3)]),
+    "conv2d": (
+        lambda x, w, b: F.conv2d(x * x, w, b, stride=2, padding=1) * x[:, :1, :2, :2],
+        [(2, 2, 4, 4), (3, 2, 3, 3), (3,)],
+    ),
+    "max_pool2d": (lambda x: F.max_pool2d((x - 1) ** 3, 2) * x[:, :, :2, :2], [(2, 2, 4, 4)]),
+    "avg_pool2d": (
+        lambda x: F.avg_pool2d(x * x, 2, stride=1, padding=1) * x[:, :, :1, :1],
+        [(2, 2, 3, 3)],
+    ),
+    "batch_norm": (
+        lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True) * x,
+        [(3, 2, 2, 2), (2,), (2,)],
+    ),
 }
 
 

@@ -9,7 +9,7 @@ import pytest
 
 import chainrule as cr
 import chainrule.nn.functional as F
-from chainrule import ops
+from chainrule import conv, ops
 from chainrule.autograd import Function
 from op_specs import graph_nodes
 from test_double_backward import CASES, draw
@@ -31,6 +31,16 @@ EXTRA_CASES = {
     "batch_norm": (
         lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
         [(4, 3, 2, 2), (3,), (3,)],
+    ),
+    "unfold": (
+        lambda x: conv.Unfold.apply(x * x, kernel=(2, 2), stride=(1, 1), padding=(1, 1)),
+        [(2, 3, 4, 4)],
+    ),
+    "fold": (
+        lambda c: conv.Fold.apply(
+            c * c, shape=(2, 3, 4, 4), kernel=(2, 2), stride=(1, 1), padding=(1, 1)
+        ),
+        [(2, 12, 25)],
     ),
 }
 

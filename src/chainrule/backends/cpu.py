@@ -166,3 +166,15 @@ def mul_scalar(x: np.ndarray, scalar: np.ndarray, factor: float) -> np.ndarray:
 
 # ---------------------------------------------------------------------- convolution
 # (functions the convolution, pooling and batch-norm rules need)
+from .cpu_conv import (  # noqa: E402, F401  (the tuned kernels, in a module of their own)
+    avg_pool2d_backward,
+    avg_pool2d_forward,
+    batch_norm_backward,
+    batch_norm_forward,
+    conv2d_backward,
+    conv2d_forward,
+    fold,
+    max_pool2d_backward,
+    max_pool2d_forward,
+    unfold,
+)

@@ -5,7 +5,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
+
+from .cpu_conv import _out_size, _window_slices
+
+Grads = tuple[Any, ...]
+Pair = tuple[int, int]
 
 
 class Portable:
@@ -78,3 +84,147 @@ class Portable:
 
     # ------------------------------------------------------------------ convolution
     # (kernels the convolution, pooling and batch-norm rules need)
+
+    def unfold(self, x: Any, kernel: Pair, stride: Pair, padding: Pair, fill: float) -> Any:
+        """im2col, (N, C, H, W) -> (N, C*KH*KW, OH*OW): one strided slice per kernel offset."""
+        xp, (n, c, h, w), (ph, pw) = self.xp, x.shape, padding
+        oh, ow = _out_size("unfold", x.shape, kernel, stride, padding)
+        if ph or pw:
+            padded = xp.full((n, c, h + 2 * ph, w + 2 * pw), fill, dtype=x.dtype)
+            padded[:, :, ph : ph + h, pw : pw + w] = x
+            x = padded
+        slabs = xp.stack([x[index] for index in _window_slices(kernel, stride, (oh, ow))], axis=2)
+        return xp.reshape(slabs, (n, c * kernel[0] * kernel[1], oh * ow))
+
+    def fold(
+        self, cols: Any, shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair
+    ) -> Any:
+        """col2im, the transpose of ``unfold``: each slab added back where it was read."""
+        xp, (n, c, h, w), (ph, pw) = self.xp, shape, padding
+        oh, ow = _out_size("fold", shape, kernel, stride, padding)
+        slabs = xp.reshape(cols, (n, c, kernel[0] * kernel[1], oh, ow))
+        out = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+        for k, index in enumerate(_window_slices(kernel, stride, (oh, ow))):
+            out[index] = out[index] + slabs[:, :, k, ...]
+        return out[:, :, ph : ph + h, pw : pw + w]
+
+    def _windows(self, x: Any, kernel: Pair, stride: Pair, padding: Pair, fill: float) -> Any:
+        """(N, C, KH*KW, OH*OW): each output position's window, on the third axis."""
+        cols = self.unfold(x, kernel, stride, padding, fill)
+        return self.xp.reshape(cols, (x.shape[0], x.shape[1], kernel[0] * kernel[1], -1))
+
+    def conv2d_forward(
+        self, x: Any, w: Any, b: Any, stride: Pair, padding: Pair, keep: bool
+    ) -> tuple[Any, tuple[Any, ...]]:
+        """unfold and one GEMM, (O, C*KH*KW) @ (C*KH*KW, N*OH*OW)."""
+        xp, n, (o, c, kh, kw) = self.xp, x.shape[0], w.shape
+        oh, ow = _out_size("conv2d", x.shape, (kh, kw), stride, padding)
+        cols = self.unfold(x, (kh, kw), stride, padding, 0.0)
+        cols = xp.reshape(xp.permute_dims(cols, (1, 0, 2)), (c * kh * kw, n * oh * ow))
+        w_mat = xp.reshape(w, (o, c * kh * kw))
+        out = xp.matmul(w_mat, cols)
+        if b is not None:
+            out = out + xp.reshape(b, (o, 1))
+        out = xp.permute_dims(xp.reshape(out, (o, n, oh, ow)), (1, 0, 2, 3))
+        return out, (x.shape, cols, w_mat, w.shape, stride, padding)
+
+    def conv2d_backward(self, saved: tuple[Any, ...], grad: Any, needs_grad: Any) -> Grads:
+        xp, (shape, cols, w_mat, w_shape, stride, padding) = self.xp, saved
+        o, c, kh, kw = w_shape
+        grad_mat = xp.reshape(xp.permute_dims(grad, (1, 0, 2, 3)), (o, cols.shape[1]))
+        grad_x = grad_w = None
+        if needs_grad[1]:  # dL/dw = g @ cols^T
+            grad_w = xp.reshape(xp.matmul(grad_mat, xp.permute_dims(cols, (1, 0))), w_shape)
+        if needs_grad[0]:  # dL/dx = fold(w^T @ g)
+            grad_cols = xp.matmul(xp.permute_dims(w_mat, (1, 0)), grad_mat)
+            grad_cols = xp.reshape(grad_cols, (c * kh * kw, shape[0], -1))
+            grad_cols = xp.permute_dims(grad_cols, (1, 0, 2))
+            grad_x = self.fold(grad_cols, shape, (kh, kw), stride, padding)
+        if len(needs_grad) == 2:
+            return grad_x, grad_w
+        return grad_x, grad_w, xp.sum(grad_mat, axis=(1,)) if needs_grad[2] else None
+
+    def max_pool2d_forward(
+        self, x: Any, kernel: Pair, stride: Pair, padding: Pair, keep: bool
+    ) -> tuple[Any, tuple[Any, ...]]:
+        """The max over each window; the first maximum's position kept as a one-hot mask."""
+        xp = self.xp
+        windows = self._windows(x, kernel, stride, padding, -math.inf)
+        first = xp.argmax(windows, axis=2, keepdims=True)
+        offsets = xp.reshape(xp.arange(windows.shape[2]), (1, 1, -1, 1))
+        hit = xp.astype(first == offsets, x.dtype)
+        out_size = _out_size("max_pool2d", x.shape, kernel, stride, padding)
+        out = xp.reshape(xp.max(windows, axis=(2,)), (*x.shape[:2], *out_size))
+        return out, (x.shape, hit, kernel, stride, padding)
+
+    def max_pool2d_backward(self, saved: tuple[Any, ...], grad: Any) -> Grads:
+        xp, (shape, hit, kernel, stride, padding) = self.xp, saved
+        grad_cols = xp.reshape(grad, (*shape[:2], 1, -1)) * hit
+        grad_cols = xp.reshape(grad_cols, (shape[0], -1, grad_cols.shape[3]))
+        return (self.fold(grad_cols, shape, kernel, stride, padding),)
+
+    def avg_pool2d_forward(
+        self, x: Any, kernel: Pair, stride: Pair, padding: Pair
+    ) -> tuple[Any, tuple[Any, ...]]:
+        windows = self._windows(x, kernel, stride, padding, 0.0)
+        out = self.xp.sum(windows, axis=(2,)) * (1 / windows.shape[2])
+        out_size = _out_size("avg_pool2d", x.shape, kernel, stride, padding)
+        return self.xp.reshape(out, (*x.shape[:2], *out_size)), (x.shape, kernel, stride, padding)
+
+    def avg_pool2d_backward(self, saved: tuple[Any, ...], grad: Any) -> Grads:
+        xp, (shape, kernel, stride, padding) = self.xp, saved
+        k = kernel[0] * kernel[1]
+        share = xp.reshape(grad * (1 / k), (*shape[:2], 1, -1))
+        grad_cols = xp.broadcast_to(share, (*shape[:2], k, share.shape[3]))
+        grad_cols = xp.reshape(grad_cols, (shape[0], shape[1] * k, share.shape[3]))
+        return (self.fold(grad_cols, shape, kernel, stride, padding),)
+
+    def batch_norm_forward(
+        self, x: Any, weight: Any, bias: Any, *stats: Any
+    ) -> tuple[Any, tuple[Any, ...]]:
+        """Batch statistics (updating the running ones in place) in training, else the
+        running statistics: ``stats`` is (running_mean, running_var, training, momentum, eps)."""
+        running_mean, running_var, training, momentum, eps = stats
+        xp, axes, shape, count = self.xp, *_channel_axes(x.shape)
+        if training:
+            mean = xp.sum(x, axis=axes, keepdims=True) / count
+            centred = x - mean
+            var = xp.sum(centred * centred, axis=axes, keepdims=True) / count
+            if running_mean is not None:
+                running_mean[...] = (
+                    running_mean * (1 - momentum) + xp.reshape(mean, (-1,)) * momentum
+                )
+            if running_var is not None:  # NOTE: unbiased, as PyTorch's running estimate
+                unbiased = xp.reshape(var, (-1,)) * (count / (count - 1))
+                running_var[...] = running_var * (1 - momentum) + unbiased * momentum
+        else:
+            centred = x - xp.reshape(xp.astype(xp.asarray(running_mean), x.dtype), shape)
+            var = xp.reshape(xp.astype(xp.asarray(running_var), x.dtype), shape)
+        inv_std = 1 / xp.sqrt(var + eps)
+        out = centred * (xp.reshape(weight, shape) * inv_std) + xp.reshape(bias, shape)
+        return out, (centred, inv_std, weight, training)
+
+    def batch_norm_backward(self, saved: tuple[Any, ...], grad: Any, needs_grad: Any) -> Grads:
+        xp, (centred, inv_std, weight, training) = self.xp, saved
+        axes, shape, count = _channel_axes(grad.shape)
+        x_hat = centred * inv_std
+        grad_bias = xp.sum(grad, axis=axes)  # dL/dbias = sum dL/dy
+        grad_weight = xp.sum(grad * x_hat, axis=axes)  # dL/dweight = sum dL/dy * x_hat
+        grad_x, scale = None, xp.reshape(weight, shape) * inv_std
+        if needs_grad[0] and training:  # dL/dy less its mean and its part along x_hat
+            mean_grad = xp.reshape(grad_bias, shape) / count
+            grad_x = (grad - mean_grad - x_hat * (xp.reshape(grad_weight, shape) / count)) * scale
+        elif needs_grad[0]:
+            grad_x = grad * scale  # the statistics are constants here
+        return (
+            grad_x,
+            grad_weight if needs_grad[1] else None,
+            grad_bias if needs_grad[2] else None,
+        )
+
+
+def _channel_axes(shape: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...], int]:
+    """For (N, C, ...): the axes statistics reduce, the (1, C, 1, ...) shape of per-channel
+    values, and the count of values per channel."""
+    axes = (0, *range(2, len(shape)))
+    return axes, (1, shape[1], *(1,) * (len(shape) - 2)), math.prod(shape) // shape[1]

@@ -7,12 +7,14 @@ they come back as Tensors that need no grad.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
 
-from .. import ops
+from .. import conv, ops
 from ..tensor import Tensor, _data
+from .portable import Portable
 
 
 def _array(x: Any) -> Any:
@@ -169,3 +171,30 @@ def mul_scalar(x: Tensor, scalar: Any, factor: float) -> Tensor:
 
 # ---------------------------------------------------------------------- convolution
 # (functions the convolution, pooling and batch-norm rules need)
+# NOTE: the rules run Portable's kernels on this module, with Unfold and Fold as primitives,
+# so each kernel's result is differentiable again.
+def unfold(x: Tensor, kernel: Any, stride: Any, padding: Any, fill: float) -> Tensor:
+    return conv.Unfold.apply(x, kernel=kernel, stride=stride, padding=padding, fill=fill)
+
+
+def fold(cols: Tensor, shape: tuple[int, ...], kernel: Any, stride: Any, padding: Any) -> Tensor:
+    return conv.Fold.apply(cols, shape=tuple(shape), kernel=kernel, stride=stride, padding=padding)
+
+
+def argmax(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    return Tensor(np.argmax(_array(x), axis=axis, keepdims=keepdims))
+
+
+def arange(*args: Any, **kwargs: Any) -> Tensor:
+    return Tensor(np.arange(*args, **kwargs))
+
+
+class _OnTensors(Portable):
+    unfold, fold = staticmethod(unfold), staticmethod(fold)
+
+
+_rules = _OnTensors(sys.modules[__name__])
+conv2d_forward, conv2d_backward = _rules.conv2d_forward, _rules.conv2d_backward
+max_pool2d_forward, max_pool2d_backward = _rules.max_pool2d_forward, _rules.max_pool2d_backward
+avg_pool2d_forward, avg_pool2d_backward = _rules.avg_pool2d_forward, _rules.avg_pool2d_backward
+batch_norm_forward, batch_norm_backward = _rules.batch_norm_forward, _rules.batch_norm_backward
