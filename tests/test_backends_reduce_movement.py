@@ -65,3 +65,12 @@ def test_concat_on_array_api_strict_matches_numpy():
     grad = np.arange(10.0).reshape(2, 5)
     for g, g_strict in zip(node.backward(grad), twin.backward(xps.asarray(grad))):
         np.testing.assert_array_equal(np.asarray(g_strict), g)
+
+
+def test_tensor_namespace_reductions_take_int_and_negative_axes():
+    from chainrule.backends import tensors
+
+    x = cr.tensor(np.arange(6.0).reshape(2, 3))
+    assert tensors.sum(x, axis=-1).tolist() == [3.0, 12.0]
+    assert tensors.max(x, axis=0, keepdims=True).tolist() == [[3.0, 4.0, 5.0]]
+    assert tensors.min(x, axis=1).tolist() == [0.0, 3.0]

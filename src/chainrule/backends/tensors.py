@@ -17,10 +17,6 @@ from ..tensor import Tensor, _data
 from .portable import Portable
 
 
-def _array(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
-
-
 def exp(x: Tensor) -> Tensor:
     return ops.Exp.apply(x)
 
@@ -51,12 +47,12 @@ def relu(x: Tensor) -> Tensor:
 
 def logaddexp(a: Any, b: Any) -> Tensor:
     """log(exp(a) + exp(b)) = m + log(exp(a - m) + exp(b - m)), m = max(a, b) held constant."""
-    top = np.maximum(_array(a), _array(b))
+    top = np.maximum(_data(a), _data(b))
     return top + log(exp(a - top) + exp(b - top))
 
 
 def sign(x: Any) -> Tensor:
-    return Tensor(np.sign(_array(x)))
+    return Tensor(np.sign(_data(x)))
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
@@ -64,15 +60,15 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
 
 
 def maximum(a: Any, b: Any) -> Tensor:
-    return where(_array(a) >= _array(b), a, b)
+    return where(_data(a) >= _data(b), a, b)
 
 
 def zeros_like(x: Any) -> Tensor:
-    return Tensor(np.zeros_like(_array(x)))
+    return Tensor(np.zeros_like(_data(x)))
 
 
 def ones_like(x: Any) -> Tensor:
-    return Tensor(np.ones_like(_array(x)))
+    return Tensor(np.ones_like(_data(x)))
 
 
 def zeros(shape: tuple[int, ...], dtype: Any = None) -> Tensor:
@@ -88,15 +84,15 @@ def astype(x: Tensor, dtype: Any) -> Tensor:
 
 
 def sum(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    return ops.Sum.apply(x, axis=axis, keepdims=keepdims)
+    return x.sum(axis=axis, keepdims=keepdims)  # the method normalises axis
 
 
 def max(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    return ops.Max.apply(x, axis=axis, keepdims=keepdims)
+    return x.max(axis=axis, keepdims=keepdims)  # the method normalises axis
 
 
 def min(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    return ops.Min.apply(x, axis=axis, keepdims=keepdims)
+    return x.min(axis=axis, keepdims=keepdims)  # the method normalises axis
 
 
 def reshape(x: Tensor, shape: tuple[int, ...]) -> Tensor:
@@ -146,12 +142,12 @@ def sum_rows(x: Tensor) -> Tensor:
 
 
 def pick_rows(x: Tensor, index: Any) -> Tensor:
-    index = _array(index)
+    index = _data(index)
     return x[np.arange(len(index)), index]
 
 
 def sub_one_hot(x: Tensor, index: Any, scale: Any) -> Tensor:
-    index = _array(index)
+    index = _data(index)
     one_hot = np.zeros(x.shape, dtype=x.dtype)
     one_hot[np.arange(len(index)), index] = 1
     return (x - Tensor(one_hot)) * scale
@@ -182,7 +178,7 @@ def fold(cols: Tensor, shape: tuple[int, ...], kernel: Any, stride: Any, padding
 
 
 def argmax(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    return Tensor(np.argmax(_array(x), axis=axis, keepdims=keepdims))
+    return Tensor(np.argmax(_data(x), axis=axis, keepdims=keepdims))
 
 
 def arange(*args: Any, **kwargs: Any) -> Tensor:
