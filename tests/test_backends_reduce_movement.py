@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import chainrule as cr
 from chainrule import ops
 from chainrule.backends import cpu, namespace
 
