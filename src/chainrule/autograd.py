@@ -165,11 +165,14 @@ class Function:
         try:
             return twin.backward(grad)
         except TypeError as error:  # a NumPy call on a Tensor, in a user Function
-            raise NotImplementedError(
-                f"{type(self).__name__}: create_graph=True (double backward) runs its forward "
-                f"and backward again on Tensors, which failed ({error}); write them with "
-                "operators or the namespace of their arrays (chainrule.backends.namespace)"
-            ) from None
+            raise self._not_on_tensors(error) from None
+
+    def _not_on_tensors(self, error: TypeError) -> NotImplementedError:
+        return NotImplementedError(
+            f"{type(self).__name__}: create_graph=True (double backward) runs its forward "
+            f"and backward again on Tensors, which failed ({error}); write them with "
+            "operators or the namespace of their arrays (chainrule.backends.namespace)"
+        )
 
     def save_for_backward(self, *arrays: np.ndarray) -> None:
         """Keep the arrays ``backward`` needs; read back as ``self.saved``."""
@@ -202,11 +205,7 @@ class Function:
         try:
             twin.forward(*(self.inputs if on_graph else [x.data for x in self.inputs]), **params)
         except TypeError as error:
-            raise NotImplementedError(
-                f"{type(self).__name__}: create_graph=True (double backward) runs its forward "
-                f"again on Tensors, which failed ({error}); write it with operators or the "
-                "namespace of its arrays (chainrule.backends.namespace)"
-            ) from None
+            raise self._not_on_tensors(error) from None
         return twin
 
     @classmethod
