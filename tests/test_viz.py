@@ -11,8 +11,9 @@ import chainrule as cr
 import chainrule.nn as nn
 import chainrule.nn.functional as F
 from chainrule import viz
+from chainrule.autograd import graph
 from chainrule.viz import render
-from chainrule.viz.walk import _backprop, _walk
+from chainrule.viz.walk import _backprop
 
 
 def _named(value, name):
@@ -150,8 +151,13 @@ def test_draw_after_plain_backward_same_dot():
 def test_draw_after_plain_backward_cnn_matches_retained_and_leaves_stats_alone():
     cr.nn.init.manual_seed(0)
     model = nn.Sequential(
-        nn.Conv2d(1, 2, 3, bias=False), nn.BatchNorm2d(2), nn.MaxPool2d(2), nn.ReLU(),
-        nn.Flatten(), nn.Dropout(0.5), nn.Linear(8, 3),
+        nn.Conv2d(1, 2, 3, bias=False),
+        nn.BatchNorm2d(2),
+        nn.MaxPool2d(2),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Dropout(0.5),
+        nn.Linear(8, 3),
     )
     x, target = cr.randn(4, 1, 6, 6, seed=1), np.arange(4) % 3
 
@@ -169,7 +175,7 @@ def test_draw_after_plain_backward_cnn_matches_retained_and_leaves_stats_alone()
     loss, released = loss_and_dot(retain_graph=False)
     assert released == retained
     weight = model.layers[0].weight
-    walk = _backprop(loss, _walk(loss))
+    walk = _backprop(loss, graph(loss))
     np.testing.assert_allclose(walk.grad(weight), weight.grad.data, rtol=1e-5, atol=1e-7)
 
 
@@ -232,7 +238,7 @@ def test_trace_grads_match_engine(rng):
     x = cr.tensor(rng.standard_normal((5, 4)))
     loss = ((x @ w.T).tanh() ** 2).mean()
     loss.backward(retain_graph=True)
-    walk = _backprop(loss, _walk(loss))
+    walk = _backprop(loss, graph(loss))
     np.testing.assert_allclose(walk.grad(w), w.grad.data, rtol=1e-12)
 
 
@@ -277,7 +283,7 @@ def test_capture_constants_made_inside_belong_to_the_module():
     x = cr.randn(3, 4, seed=0)
     with viz.capture(model) as modules:
         out = model(x).sum()
-    constants = [t for t in _walk(out) if not t.requires_grad and t is not x]
+    constants = [t for t in graph(out) if not t.requires_grad and t is not x]
     assert constants and {modules.owner(t) for t in constants} == {"layers.1"}  # the mask
     assert modules.owner(x) is None
 

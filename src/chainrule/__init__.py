@@ -10,7 +10,8 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .tensor import Tensor, ones, randn, tensor, zeros  # noqa: I001  (tensor first: ops build on it)
-from .autograd import Function, detect_anomaly, enable_grad, grad_enabled, no_grad
+from .autograd import Function
+from .grad_mode import detect_anomaly, enable_grad, grad_enabled, no_grad
 from .ops import concat, stack, where
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
 from .serialization import load, save

@@ -1,106 +1,23 @@
-"""The graph node: ``Function``, grad-mode switches, and the array helpers ops share."""
+"""The graph: ``Function``, its node, and the one walk over it that every backward takes.
+
+``backprop`` is the engine: the ordinary backward (on arrays), ``create_graph=True`` (on
+Tensors, by each node's ``backward_graph``) and viz's re-walk (a ``visit`` callback) are
+the same loop. ``graph`` lists a graph's tensors for drawing and tests.
+"""
 
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+import functools
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from .backends.cpu import constant
 from .devices import same_place
+from .grad_mode import _Anomaly, _state, check_finite
 from .tensor import Tensor
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-
-class _GradMode(threading.local):
-    enabled = True  # class attributes are every thread's starting values
-    detect_anomaly = False
-
-
-_state = _GradMode()
-
-
-def grad_enabled() -> bool:
-    """Whether operations are currently recorded on the graph."""
-    return _state.enabled
-
-
-class _SetGradEnabled:
-    """Record the graph or not inside a ``with`` block; the previous mode comes back after.
-
-    NOTE: a class, not a @contextmanager generator: 0.3 us a block instead of 0.9, paid by
-    every optimiser step written as ``with cr.no_grad(): p -= lr * p.grad``.
-    """
-
-    __slots__ = ("enabled", "previous")
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-
-    def __enter__(self) -> None:
-        self.previous = _state.enabled
-        _state.enabled = self.enabled
-
-    def __exit__(self, *exc_info: object) -> None:
-        _state.enabled = self.previous
-
-
-def no_grad() -> Any:
-    """Context manager under which no graph is recorded (evaluation, optimiser updates).
-
-    Example:
-        >>> import chainrule as cr
-        >>> x = cr.tensor([1.0, 2.0], requires_grad=True)
-        >>> with cr.no_grad():
-        ...     y = x * 2
-        >>> y.requires_grad
-        False
-    """
-    return _SetGradEnabled(False)
-
-
-def enable_grad() -> Any:
-    """Context manager that records the graph again inside a ``no_grad`` block."""
-    return _SetGradEnabled(True)
-
-
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
-    """Context manager that names the first op whose forward or backward makes NaN or Inf.
-
-    Every op's output and every gradient is checked while it is active, so it costs time:
-    use it to find where a loss went non-finite, not for training.
-
-    Example:
-        >>> import chainrule as cr
-        >>> import numpy as np
-        >>> x = cr.tensor([0.0, 1.0], requires_grad=True)
-        >>> with cr.detect_anomaly(), np.errstate(divide="ignore"):
-        ...     x.log()
-        Traceback (most recent call last):
-        ...
-        FloatingPointError: Log: forward produced non-finite values (1 NaN/Inf of 2); ...
-    """
-    previous = _state.detect_anomaly
-    _state.detect_anomaly = True
-    try:
-        yield
-    finally:
-        _state.detect_anomaly = previous
-
-
-def check_finite(array: np.ndarray, op: str, where: str) -> None:
-    """Raise ``FloatingPointError`` naming ``op`` if ``array`` holds NaN or Inf."""
-    if array.dtype.kind in "fc" and not np.isfinite(array).all():
-        bad = int(array.size - np.isfinite(array).sum())
-        raise FloatingPointError(
-            f"{op}: {where} produced non-finite values ({bad} NaN/Inf of {array.size}); "
-            "a lower learning rate, or inputs in the op's domain, usually fix this"
-        )
 
 
 class Function:
@@ -238,17 +155,23 @@ class Function:
             raise
         if type(data) is not np.ndarray:  # another namespace: all inputs must live there
             same_place(type(self).__name__, arrays)
-        out = Tensor(data)
-        if _state.detect_anomaly:
+        if _Anomaly.enabled:
             with np.errstate(all="ignore"):
-                check_finite(out.data, type(self).__name__, "forward")
+                check_finite(data, type(self).__name__, "forward")
+        # NOTE: the output's slots set here, not by Tensor(data): 80 ns less per op.
+        out = _new_tensor(Tensor)
+        out.data, out.grad, out.name = data, None, None
         if True in needs_grad and _state.enabled:
             self.inputs = inputs
             self.needs_grad = tuple(needs_grad)
             self.params = params
-            out.requires_grad = True
-            out._ctx = self
+            out.requires_grad, out._ctx = True, self
+        else:
+            out.requires_grad, out._ctx = False, None
         return out
+
+
+_new_tensor = Tensor.__new__
 
 
 def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
@@ -272,8 +195,194 @@ def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
 
 def _constant(value: Any, dtype: np.dtype | None) -> Tensor:
     # NOTE: a Python or NumPy scalar adopts a float operand's dtype (x32 * 0.5 stays float32),
-    # as a cached read-only 0-d array: converting it anew costs more than the op it feeds.
+    # as a cached Tensor of a read-only 0-d array: making it anew costs more than the op.
     is_scalar = isinstance(value, (int, float, np.number))
     if dtype is not None and is_scalar and (dtype.kind == "f" or isinstance(value, int)):
-        return Tensor(constant(value, dtype))
+        sign = math.copysign(1.0, value) if value == 0 else 1.0  # 0.0 == -0.0 as keys
+        return _scalar_tensor(value, dtype, sign)
     return Tensor(value)
+
+
+@functools.lru_cache(maxsize=256, typed=True)  # typed: 1, 1.0 and True are three keys
+def _scalar_tensor(value: Any, dtype: np.dtype, zero_sign: float) -> Tensor:
+    return Tensor(constant(value, dtype))
+
+
+# ---------------------------------------------------------------------- the walk
+Visit = Callable[[Function, Any], Sequence[Any]]
+
+
+def graph(root: Tensor) -> list[Tensor]:
+    """Every tensor of ``root``'s graph once, each after the inputs it was made from."""
+    order: list[Tensor] = []
+    seen: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        tensor, expanded = stack.pop()
+        if expanded:
+            order.append(tensor)
+        elif id(tensor) not in seen:
+            seen.add(id(tensor))
+            stack.append((tensor, True))
+            if tensor._ctx is not None:
+                stack.extend((parent, False) for parent in reversed(tensor._ctx.inputs))
+    return order
+
+
+def _dependencies(root_ctx: Function, freed_ok: bool) -> dict[Function, int]:
+    """For every node upstream of ``root_ctx`` that needs a grad: how many edges lead out of it.
+
+    A node's backward may run once that many gradients have arrived (Kahn's algorithm), so
+    each backward runs exactly once, after all its consumers. Nodes are keyed by identity.
+    """
+    counts = {root_ctx: 0}
+    stack = [root_ctx]
+    while stack:
+        ctx = stack.pop()
+        try:
+            freed = ctx.saved is None and not freed_ok  # ctx.released, inlined
+        except AttributeError:  # a user Function whose forward saved nothing
+            freed = False
+        if freed:
+            raise RuntimeError(
+                f"backward: the graph through {type(ctx).__name__} was already freed by an "
+                "earlier backward; pass retain_graph=True to that call to go through it twice"
+            )
+        for parent, needs in zip(ctx.inputs, ctx.needs_grad):
+            parent_ctx = parent._ctx
+            if needs and parent_ctx is not None:
+                if parent_ctx in counts:
+                    counts[parent_ctx] += 1
+                else:
+                    counts[parent_ctx] = 1
+                    stack.append(parent_ctx)
+    return counts
+
+
+def backprop(
+    root: Tensor,
+    seed: Any,
+    retain_graph: bool = False,
+    create_graph: bool = False,
+    visit: Visit | None = None,
+) -> None:
+    """Send ``seed`` = d(out)/d(root) back through the graph: each node's backward runs once,
+    after all its consumers, taking a node's first input first, as one works it by hand.
+
+    Leaves accumulate their gradient in ``.grad``. With ``create_graph`` the grads are
+    Tensors and each node runs ``backward_graph``. With ``visit``, ``visit(node, grad)``
+    replaces the node's backward and nothing is written to leaves or freed: a re-walk.
+    """
+    root_ctx = root._ctx
+    if root_ctx is None:  # a leaf: d(root)/d(root) = 1
+        if visit is not None:
+            return
+        if root.grad is None:
+            root.grad = seed if create_graph else Tensor(seed)
+        elif create_graph:
+            root.grad = root.grad + seed
+        else:
+            root.grad.data += seed
+        return
+    pending = _dependencies(root_ctx, visit is not None)
+    call = visit or (Function.backward_graph if create_graph else None)
+    into_leaves = visit is None
+    release = not retain_graph and into_leaves
+    anomaly = _Anomaly.enabled
+    grads: dict[Function, Any] = {root_ctx: seed}
+    given_to_leaves: set[int] = set()
+    ready = [root_ctx]
+    while ready:
+        ctx = ready.pop()
+        fresh = ctx._fresh_grads
+        grad = grads.pop(ctx, None)
+        if grad is None:  # every consumer's backward returned None for it: nothing to send
+            input_grads: Any = (None,) * len(ctx.inputs)
+        else:
+            input_grads = ctx.backward(grad) if call is None else call(ctx, grad)
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+            if not fresh and len(input_grads) != len(ctx.inputs):
+                raise RuntimeError(
+                    f"{type(ctx).__name__}.backward returned {len(input_grads)} gradients "
+                    f"for {len(ctx.inputs)} inputs"
+                )
+            if anomaly:
+                for parent_grad in input_grads:
+                    if parent_grad is not None:
+                        check_finite(_array(parent_grad), type(ctx).__name__, "backward")
+        made_ready = 0
+        for parent, needs, parent_grad in zip(ctx.inputs, ctx.needs_grad, input_grads):
+            if not needs:
+                continue
+            if parent_grad is not None:
+                assert fresh or parent_grad.shape == parent.data.shape, (
+                    f"{type(ctx).__name__}.backward returned a grad of shape "
+                    f"{parent_grad.shape} for an input of shape {parent.shape}"
+                )
+            parent_ctx = parent._ctx
+            if parent_ctx is None:
+                if parent_grad is None or not into_leaves:
+                    continue
+                if parent.grad is not None:  # .grad accumulates across backward calls
+                    if create_graph:
+                        parent.grad = parent.grad + parent_grad
+                    else:
+                        parent.grad.data += parent_grad
+                    continue
+                if create_graph:
+                    parent.grad = parent_grad
+                    continue
+                # A grad array may be shared (the upstream passed through, a view, a
+                # broadcast, one array returned for several inputs): a leaf keeps it, and
+                # later adds into it in place, only if nobody else can see it. chainrule's
+                # primitives share only the first two ways; a user Function is checked for all.
+                owned = (
+                    parent_grad is not grad
+                    and type(parent_grad) is np.ndarray  # other namespaces: always copied
+                    and parent_grad.base is None
+                )
+                if owned and not fresh:
+                    owned = (
+                        (len(input_grads) == 1 or _count(parent_grad, input_grads) == 1)
+                        and id(parent_grad) not in given_to_leaves
+                        and parent_grad.flags.writeable
+                    )
+                    given_to_leaves.add(id(parent_grad))
+                _first_leaf_grad(parent, parent_grad, owned)
+                continue
+            if parent_grad is not None:
+                earlier = grads.get(parent_ctx)
+                grads[parent_ctx] = parent_grad if earlier is None else earlier + parent_grad
+            pending[parent_ctx] -= 1
+            if not pending[parent_ctx]:
+                ready.append(parent_ctx)
+                made_ready += 1
+        if made_ready > 1:  # a stack: the first input's node must come off it first
+            ready[-made_ready:] = ready[-made_ready:][::-1]
+        if release:
+            ctx._release()
+
+
+def _count(array: Any, arrays: Sequence[Any]) -> int:
+    """How many entries of ``arrays`` are ``array`` itself (identity, not equality)."""
+    count = 0
+    for other in arrays:
+        if other is array:
+            count += 1
+    return count
+
+
+def _first_leaf_grad(leaf: Tensor, grad: Any, owned: bool) -> None:
+    """Give ``leaf`` its first ``grad``: the array itself when ``owned``, else a copy."""
+    if type(grad) is not np.ndarray:
+        xp = grad.__array_namespace__()
+        leaf.grad = Tensor(xp.astype(xp.asarray(grad, copy=True), leaf.data.dtype))
+        return
+    if grad.dtype != leaf.data.dtype:
+        grad, owned = grad.astype(leaf.data.dtype), True
+    leaf.grad = Tensor(grad if owned else grad.copy())
+
+
+def _array(grad: Any) -> Any:
+    return grad.data if isinstance(grad, Tensor) else grad

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .autograd import Function, grad_enabled
+from .autograd import Function
 from .backends import namespace
+from .grad_mode import grad_enabled
 
 Grads = tuple[Any, ...]
 Pair = tuple[int, int]

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from . import viz
+from .autograd import graph
 from .optim import SGD
 from .tensor import Tensor, tensor
 from .viz.labels import _text
 from .viz.render import _RENDERED_FORMATS, _render_hint
-from .viz.walk import _walk
 
 # The 2-3-1 network: inputs, target, weights w0..w8 and biases b0..b3 (o_j uses w2j, w2j+1).
 SEED_INPUTS = (2.0, 9.0)
@@ -132,7 +132,7 @@ class Explanation:
 
 def _leaves(loss: Tensor) -> list[Tensor]:
     """The leaves that require grad, in the order the graph first uses them."""
-    return [t for t in _walk(loss) if t._ctx is None and t.requires_grad]
+    return [t for t in graph(loss) if t._ctx is None and t.requires_grad]
 
 
 def _stem_number(name: str) -> tuple[str, int]:

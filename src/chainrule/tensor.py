@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .grad_mode import _state as grad_state
+from .grad_mode import enable_grad
+
 if TYPE_CHECKING:
     from .autograd import Function
 
@@ -217,9 +220,9 @@ class Tensor:
             retain_graph = create_graph
         if create_graph:
             with enable_grad():
-                _backward_graph(self, Tensor(seed), retain_graph)
+                backprop(self, Tensor(seed), retain_graph, create_graph=True)
         else:
-            _backward(self, seed, retain_graph)
+            backprop(self, seed, retain_graph)
 
     # ------------------------------------------------------------------ operators
     def __add__(self, other: Any) -> Tensor:
@@ -497,147 +500,6 @@ class Tensor:
         return ops.BroadcastTo.apply(self, shape=tuple(shape))
 
 
-# ---------------------------------------------------------------------- the graph walk
-def _dependencies(root: Tensor) -> dict[Function, int]:
-    """For every node upstream of ``root`` that needs a grad: how many edges lead out of it.
-
-    A node's backward may run once that many gradients have arrived (Kahn's algorithm), so
-    each backward runs exactly once, after all its consumers. Nodes are keyed by identity.
-    """
-    # Only non-leaves are visited, so ``_ctx`` is a Function here (an annotation, no check).
-    root_ctx: Function = root._ctx  # type: ignore[assignment]
-    counts = {root_ctx: 0}
-    stack = [root_ctx]
-    while stack:
-        ctx = stack.pop()
-        if getattr(ctx, "saved", ()) is None:  # ctx.released, without a property call
-            raise RuntimeError(
-                f"backward: the graph through {type(ctx).__name__} was already freed by an "
-                "earlier backward; pass retain_graph=True to that call to go through it twice"
-            )
-        for parent, needs in zip(ctx.inputs, ctx.needs_grad):
-            parent_ctx = parent._ctx
-            if needs and parent_ctx is not None:
-                if parent_ctx in counts:
-                    counts[parent_ctx] += 1
-                else:
-                    counts[parent_ctx] = 1
-                    stack.append(parent_ctx)
-    return counts
-
-
-def _backward(root: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
-    """The ordinary backward: ndarrays only, each node's backward called once."""
-    if root._ctx is None:  # a leaf: d(root)/d(root) = 1
-        _accumulate_leaf(root, seed, owned=True)
-        return
-    pending = _dependencies(root)
-    grads: dict[Function, np.ndarray] = {root._ctx: seed}
-    given_to_leaves: set[int] = set()
-    detect_anomaly = grad_state.detect_anomaly
-    ready = [root._ctx]
-    while ready:
-        ctx = ready.pop()
-        grad = grads.pop(ctx)
-        input_grads = ctx.backward(grad)
-        if type(input_grads) is not tuple:
-            input_grads = (input_grads,)
-        if detect_anomaly:
-            for parent_grad in input_grads:
-                if parent_grad is not None:
-                    check_finite(parent_grad, type(ctx).__name__, "backward")
-        fresh = ctx._fresh_grads
-        for parent, needs, parent_grad in zip(ctx.inputs, ctx.needs_grad, input_grads):
-            if parent_grad is None or not needs:
-                continue
-            assert fresh or parent_grad.shape == parent.data.shape, (
-                f"{type(ctx).__name__}.backward returned a grad of shape {parent_grad.shape} "
-                f"for an input of shape {parent.shape}"
-            )
-            parent_ctx = parent._ctx
-            if parent_ctx is None:
-                if parent.grad is not None:
-                    parent.grad.data += parent_grad  # .grad accumulates across backward calls
-                    continue
-                # A grad array may be shared (the upstream passed through, a view, a
-                # broadcast, one array returned for several inputs): a leaf keeps it, and
-                # later adds into it in place, only if nobody else can see it. chainrule's
-                # primitives share only the first two ways; a user Function is checked for all.
-                owned = (
-                    parent_grad is not grad
-                    and type(parent_grad) is np.ndarray  # other namespaces: always copied
-                    and parent_grad.base is None
-                )
-                if owned and not fresh:
-                    owned = (
-                        (len(input_grads) == 1 or _count(parent_grad, input_grads) == 1)
-                        and id(parent_grad) not in given_to_leaves
-                        and parent_grad.flags.writeable
-                    )
-                    given_to_leaves.add(id(parent_grad))
-                _accumulate_leaf(parent, parent_grad, owned)
-                continue
-            earlier = grads.get(parent_ctx)
-            grads[parent_ctx] = parent_grad if earlier is None else earlier + parent_grad
-            pending[parent_ctx] -= 1
-            if not pending[parent_ctx]:
-                ready.append(parent_ctx)
-        if not retain_graph:
-            ctx._release()
-
-
-def _count(array: np.ndarray, arrays: Sequence[Any]) -> int:
-    """How many entries of ``arrays`` are ``array`` itself (identity, not equality)."""
-    count = 0
-    for other in arrays:
-        if other is array:
-            count += 1
-    return count
-
-
-def _accumulate_leaf(leaf: Tensor, grad: np.ndarray, owned: bool) -> None:
-    if leaf.grad is None:
-        if type(grad) is not np.ndarray:
-            xp = _xp(grad)
-            leaf.grad = Tensor(xp.astype(xp.asarray(grad, copy=True), leaf.data.dtype))
-            return
-        if grad.dtype != leaf.data.dtype:
-            grad, owned = grad.astype(leaf.data.dtype), True
-        leaf.grad = Tensor(grad if owned else grad.copy())
-    else:
-        leaf.grad.data += grad  # .grad accumulates across backward calls
-
-
-def _backward_graph(root: Tensor, seed: Tensor, retain_graph: bool) -> None:
-    """The differentiable backward (``create_graph=True``): the same walk on Tensors."""
-    if root._ctx is None:
-        root.grad = seed if root.grad is None else root.grad + seed
-        return
-    pending = _dependencies(root)
-    grads: dict[Function, Tensor] = {root._ctx: seed}
-    ready = [root._ctx]
-    while ready:
-        ctx = ready.pop()
-        grad = grads.pop(ctx)
-        input_grads: Any = ctx.backward_graph(grad)  # a user Function may return one grad
-        if type(input_grads) is not tuple:
-            input_grads = (input_grads,)
-        for parent, needs, parent_grad in zip(ctx.inputs, ctx.needs_grad, input_grads):
-            if not needs or parent_grad is None:
-                continue
-            parent_ctx = parent._ctx
-            if parent_ctx is None:
-                parent.grad = parent_grad if parent.grad is None else parent.grad + parent_grad
-                continue
-            earlier = grads.get(parent_ctx)
-            grads[parent_ctx] = parent_grad if earlier is None else earlier + parent_grad
-            pending[parent_ctx] -= 1
-            if not pending[parent_ctx]:
-                ready.append(parent_ctx)
-        if not retain_graph:
-            ctx._release()
-
-
 # ---------------------------------------------------------------------- helpers
 def _is_floating(array: Any) -> bool:
     if type(array) is np.ndarray:
@@ -718,5 +580,4 @@ def randn(
 
 
 from . import devices, ops  # noqa: E402  (ops builds on Tensor, so it is imported after it)
-from .autograd import _state as grad_state  # noqa: E402
-from .autograd import check_finite, enable_grad  # noqa: E402
+from .autograd import backprop  # noqa: E402

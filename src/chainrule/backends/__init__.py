@@ -19,10 +19,10 @@ from . import cpu
 from .portable import Portable  # NOTE: first, so the function below, not the module, is `portable`
 
 
-def namespace(array: Any) -> Any:
+def namespace(array: Any, _ndarray: type = np.ndarray, _cpu: Any = cpu) -> Any:
     """The namespace whose functions ``array`` takes: ``cpu``, ``tensors`` or ``portable``."""
-    if type(array) is np.ndarray:  # the hot path
-        return cpu
+    if type(array) is _ndarray:  # the hot path (NOTE: defaults are the fastest names to read)
+        return _cpu
     from ..tensor import Tensor
 
     if isinstance(array, Tensor):

@@ -8,6 +8,7 @@ are NumPy-only fast paths, tested against ``portable``'s versions.
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -30,7 +31,6 @@ from numpy import (  # noqa: F401  (re-exported: the namespace's standard functi
 )
 
 
-@functools.lru_cache(maxsize=256)
 def constant(value: float, dtype: np.dtype) -> np.ndarray:
     """``value`` as a read-only 0-d array of ``dtype``, made once per pair.
 
@@ -38,6 +38,13 @@ def constant(value: float, dtype: np.dtype) -> np.ndarray:
     of an op on a small array (0.57 vs 0.27 us); a 0-d array of the array's dtype skips that
     and keeps the result in that dtype.
     """
+    if value == 0:  # 0.0 == -0.0 as keys, so a zero's sign is part of its key
+        return _constant(value, dtype, math.copysign(1.0, value))
+    return _constant(value, dtype, 1.0)
+
+
+@functools.lru_cache(maxsize=256, typed=True)  # typed: 1, 1.0 and True are three keys
+def _constant(value: float, dtype: np.dtype, zero_sign: float) -> np.ndarray:
     array = np.array(value, dtype=dtype)
     array.flags.writeable = False
     return array

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import Any
 
@@ -36,14 +37,26 @@ class Transpose(Function, fresh_grads=True):
     __slots__ = ()
 
     def forward(self, a: Array, axes: tuple[int, ...]) -> Array:
-        perm = [ax % max(a.ndim, 1) for ax in axes]
-        if sorted(perm) != list(range(a.ndim)):
+        inverse = _inverse_permutation(tuple(axes), a.ndim)
+        if inverse is None:
             raise ValueError(f"transpose: axes {tuple(axes)} do not permute shape {a.shape}")
-        self.saved = (tuple(sorted(range(a.ndim), key=perm.__getitem__)),)  # the inverse
+        self.saved = (inverse,)
         return namespace(a).permute_dims(a, axes)
 
     def backward(self, grad: Array) -> Grads:
         return (namespace(grad).permute_dims(grad, self.saved[0]),)
+
+
+@functools.lru_cache(maxsize=64)
+def _inverse_permutation(axes: tuple[int, ...], ndim: int) -> tuple[int, ...] | None:
+    """The axes that undo ``axes`` (negative ones allowed), or None if they permute nothing.
+
+    NOTE: cached, since a transpose is often ``w.T``, and checking costs more than the op.
+    """
+    perm = [ax % max(ndim, 1) for ax in axes]
+    if sorted(perm) != list(range(ndim)):
+        return None
+    return tuple(sorted(range(ndim), key=perm.__getitem__))
 
 
 class BroadcastTo(Function, fresh_grads=True):

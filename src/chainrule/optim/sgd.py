@@ -49,6 +49,22 @@ class SGD(Optimizer):
             {"lr": lr, "momentum": momentum, "nesterov": nesterov, "weight_decay": weight_decay},
         )
 
+    def step(self) -> None:
+        """Apply one update to every parameter that has a gradient."""
+        if self.defaults["momentum"] or self.defaults["weight_decay"]:
+            super().step()
+            return
+        # NOTE: plain SGD on small NumPy parameters in one loop, not through _update: 0.5 us
+        # a parameter less (python -m bench --workload tiny).
+        for p in self.params:
+            if p.grad is None:
+                continue
+            param, grad = p.data, p.grad.data
+            if type(param) is np.ndarray and param.nbytes < _KEPT_WORK_MIN_BYTES:
+                param -= grad * constant(self.lr, param.dtype)  # p -= lr g
+            else:
+                self._update(param, grad, self.state[id(p)])
+
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         momentum, weight_decay = self.defaults["momentum"], self.defaults["weight_decay"]
         if type(param) is not np.ndarray:  # another Array API namespace: operators only

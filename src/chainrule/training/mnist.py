@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import nn
-from ..autograd import no_grad
 from ..data import TensorDataset, load_mnist
+from ..grad_mode import no_grad
 from ..nn import functional as F
 from ..tensor import Tensor
 from .task import Metric, Recipe, Task

@@ -9,11 +9,12 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import graph
 from ..tensor import Tensor
 from .labels import _MAX_VALUES, _fmt, _labels
 from .modules import ModuleMap
 from .render import _save
-from .walk import _Backprop, _backprop, _walk
+from .walk import _Backprop, _backprop
 
 _PARAMETER_STYLE = 'style=filled, fillcolor="#dbe9f6"'
 _GRAD_STYLE = "color=red, fontcolor=red, dir=back"
@@ -210,7 +211,7 @@ def draw(
     """
     if collapse and modules is None:
         raise ValueError("draw: collapse=True needs modules=, from capture(model)")
-    order = _walk(tensor)
+    order = graph(tensor)
     walk = None
     if show_grad and tensor.requires_grad and (grad is not None or tensor.size == 1):
         walk = _backprop(tensor, order, grad)

@@ -1,4 +1,4 @@
-"""Forward and backward traces as text, with local derivatives; the walk is walk.py's."""
+"""Forward and backward traces as text, with local derivatives; the walk is the engine's."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd import graph
 from ..tensor import Tensor
 from .labels import _MAX_TRACE_VALUES, _fmt, _labels, _text
 from .modules import ModuleMap
-from .walk import _Backprop, _backprop, _call_backward, _Step, _walk
+from .walk import _Backprop, _backprop, _call_backward, _Step
 
 _INFIX = {"Add": "+", "Sub": "-", "Mul": "*", "Div": "/", "Pow": "**", "MatMul": "@"}
 _MAX_JACOBIAN = 64  # local derivatives are worked out for outputs up to this many elements
@@ -48,7 +49,7 @@ def trace_forward(tensor: Tensor, *, modules: ModuleMap | None = None, digits: i
         v1 = x * x = 3 * 3 = 9
         L = v1 + 1 = 9 + 1 = 10
     """
-    order = _walk(tensor)
+    order = graph(tensor)
     labels = _labels(order, modules, digits)
     lines = []
     for node in order:
@@ -96,7 +97,7 @@ def trace(
         gradients of the leaves
           dy/dx = 2
     """
-    order = _walk(tensor)
+    order = graph(tensor)
     labels = _labels(order, modules, digits)
     walk = _backprop(tensor, order, grad)
     root = labels[id(tensor)]

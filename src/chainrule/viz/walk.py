@@ -1,4 +1,4 @@
-"""The graph walk and the backprop re-walk (each backward called again); no text here."""
+"""The backprop re-walk: the engine's walk, each backward called again and recorded; no text."""
 
 from __future__ import annotations
 
@@ -7,29 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, backprop
 from ..tensor import Tensor
-
-
-def _inputs(tensor: Tensor) -> tuple[Tensor, ...]:
-    ctx = tensor._ctx
-    return () if ctx is None else ctx.inputs
-
-
-def _walk(root: Tensor) -> list[Tensor]:
-    """Every tensor of ``root``'s graph once, each after the inputs it was made from."""
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
-    while stack:
-        tensor, expanded = stack.pop()
-        if expanded:
-            order.append(tensor)
-        elif id(tensor) not in seen:
-            seen.add(id(tensor))
-            stack.append((tensor, True))
-            stack.extend((parent, False) for parent in reversed(_inputs(tensor)))
-    return order
 
 
 def _call_backward(ctx: Function, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
@@ -76,32 +55,18 @@ def _seed(root: Tensor, grad: Any) -> np.ndarray:
 
 
 def _backprop(root: Tensor, order: list[Tensor], grad: Any = None) -> _Backprop:
-    """Kahn's walk from ``root``, taking the first input first, as one works it by hand."""
-    pending: dict[int, int] = {}
-    for tensor in order:
-        for parent in _inputs(tensor):
-            if parent._ctx is not None:
-                pending[id(parent)] = pending.get(id(parent), 0) + 1
+    """The engine's walk from ``root`` once more, recording each backward call on the way."""
     result = _Backprop(parts={id(root): [_seed(root, grad)]})
-    ready = [root] if root._ctx is not None else []
-    while ready:
-        node = ready.pop()
-        ctx = node._ctx
-        assert ctx is not None  # only non-leaves are made ready
-        inputs = ctx.inputs
-        grads: tuple[np.ndarray | None, ...] = (None,) * len(inputs)
-        upstream = result.grad(node)
-        if upstream is not None:  # None only where a backward returned no grad for it
-            live = ctx.replay() if ctx.released else ctx
-            grads = _call_backward(live, upstream)
-            result.steps.append(_Step(node, live, upstream, grads))
-        now_ready = []
-        for parent, parent_grad in zip(inputs, grads):
+    made_by = {id(tensor._ctx): tensor for tensor in order if tensor._ctx is not None}
+
+    def visit(ctx: Function, upstream: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        live = ctx.replay() if ctx.released else ctx
+        grads = _call_backward(live, upstream)
+        result.steps.append(_Step(made_by[id(ctx)], live, upstream, grads))
+        for parent, parent_grad in zip(ctx.inputs, grads):
             if parent_grad is not None:
                 result.parts.setdefault(id(parent), []).append(parent_grad)
-            if parent._ctx is not None:
-                pending[id(parent)] -= 1
-                if pending[id(parent)] == 0:
-                    now_ready.append(parent)
-        ready.extend(reversed(now_ready))  # the first input is taken next
+        return grads
+
+    backprop(root, result.parts[id(root)][0], visit=visit)
     return result
