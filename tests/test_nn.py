@@ -201,6 +201,11 @@ def test_linear_matches_numpy():
 def test_linear_no_bias():
     layer = nn.Linear(4, 3, bias=False)
     assert layer.bias is None and _names(layer) == ["weight"]
+    x = np.arange(8.0, dtype=np.float32).reshape(2, 4)
+    out = layer(cr.tensor(x))
+    np.testing.assert_allclose(out.data, x @ layer.weight.data.T, rtol=1e-6)
+    out.sum().backward()
+    np.testing.assert_allclose(layer.weight.grad.data, np.tile(x.sum(0), (3, 1)), rtol=1e-6)
 
 
 def test_linear_init_bounds():

@@ -273,6 +273,42 @@ def test_backward_skips_branch_without_grad():
     assert calls == [] and x.grad.item() == 6.0
 
 
+def test_backward_goes_on_past_a_node_whose_consumers_gave_no_grad():
+    class NoGrad(cr.Function):  # like argmax: differentiable inputs, no gradient sent
+        def forward(self, x):
+            return x * 0
+
+        def backward(self, gy):
+            return None
+
+    x = _f64(3.0)
+    hidden = x * 2  # a node that needs grad, reached only through NoGrad and Square
+    (NoGrad()(hidden) + Square()(hidden)).backward()
+    assert x.grad.item() == 24.0  # d(hidden^2)/dx = 2 * hidden * 2
+    y = _f64(3.0)
+    NoGrad()(y * 2).backward()  # no gradient reaches y at all
+    assert y.grad is None
+
+
+def test_backward_with_a_grad_count_unlike_the_inputs_names_the_function():
+    class OneForTwo(cr.Function):
+        def forward(self, a, b):
+            return a * b
+
+        def backward(self, gy):
+            return (gy,)
+
+    with pytest.raises(RuntimeError, match="OneForTwo.backward returned 1 gradients for 2"):
+        OneForTwo()(_f64(1.0), _f64(2.0)).backward()
+
+
+def test_scalar_constants_keep_their_type_and_the_sign_of_zero():
+    x = cr.tensor([1.0, -2.0])
+    assert np.signbit((x * -0.0).data).tolist() == [True, False]
+    assert np.signbit((x * 0.0).data).tolist() == [False, True]
+    assert (cr.tensor([3]) * True).data.tolist() == [3] and (x * True).dtype == np.float32
+
+
 def test_backward_on_tensor_without_grad_raises():
     with pytest.raises(RuntimeError, match="does not require grad"):
         cr.tensor([1.0]).sum().backward()

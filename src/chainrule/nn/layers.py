@@ -42,6 +42,8 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.bias is None:
+            return ops.Linear.apply(x, self.weight)
         return ops.Linear.apply(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
