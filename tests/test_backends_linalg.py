@@ -63,7 +63,7 @@ def test_rule_runs_on_a_strict_namespace(op, arrays, params):
     results = []
     for wrap in (np.asarray, xps.asarray):
         node = op()
-        node.needs_grad = (True,) * len(arrays)
+        node.needs_grad, node.xp = (True,) * len(arrays), namespace(wrap(arrays[0]))
         args = {k: wrap(v) if isinstance(v, np.ndarray) else v for k, v in params.items()}
         out = node.forward(*[wrap(a) for a in arrays], **args)
         grads = node.backward(wrap(np.ones(np.asarray(out).shape)))

@@ -8,13 +8,14 @@ the same loop. ``graph`` lists a graph's tensors for drawing and tests.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from .backends.cpu import constant
+from .backends import cpu as _cpu
+from .backends import namespace
+from .backends.cpu import constant, signed_constant
 from .devices import same_place
 from .grad_mode import _Anomaly, _state, check_finite
 from .tensor import Tensor
@@ -27,6 +28,8 @@ class Function:
     ndarray and saves what ``backward`` needs on ``self``; ``backward(grad)`` returns one
     gradient per input (a bare array for a single input). Calling an instance on tensors
     runs ``forward`` and, when a gradient is wanted, records the node on the graph.
+    ``self.xp`` is the namespace of the inputs' arrays (``backends.namespace``): a rule
+    written with it, or with operators, also runs on Tensors, so double backward works.
 
     Example:
         >>> import chainrule as cr
@@ -43,7 +46,7 @@ class Function:
     """
 
     # NOTE: a user subclass that declares no __slots__ still gets a __dict__ for its state.
-    __slots__ = ("inputs", "needs_grad", "params", "saved")
+    __slots__ = ("inputs", "needs_grad", "params", "saved", "xp")
 
     # Declared for the type checker only (annotations without values add no class attributes,
     # so the slots stay as they are). ``inputs`` and ``params`` (the forward's keywords) are
@@ -54,6 +57,7 @@ class Function:
     needs_grad: tuple[bool, ...]
     params: dict[str, Any]
     saved: tuple[Any, ...]
+    xp: Any
 
     # Whether backward is known to hand each input the upstream grad itself, a view, or a
     # fresh array of the input's shape returned once, so the engine keeps its gradients
@@ -119,8 +123,10 @@ class Function:
     def _replay(self, params: dict[str, Any], on_graph: bool) -> Function:
         twin = type(self)()
         twin.inputs, twin.needs_grad, twin.params = self.inputs, self.needs_grad, self.params
+        arrays = self.inputs if on_graph else [x.data for x in self.inputs]
+        twin.xp = namespace(arrays[0]) if arrays else _cpu
         try:
-            twin.forward(*(self.inputs if on_graph else [x.data for x in self.inputs]), **params)
+            twin.forward(*arrays, **params)
         except TypeError as error:
             raise self._not_on_tensors(error) from None
         return twin
@@ -148,12 +154,15 @@ class Function:
                 return self._run(_as_tensors(inputs), params)
             arrays.append(x.data)
             needs_grad.append(x.requires_grad)
+        # The inputs' namespace, which rules call as ``self.xp`` (NOTE: found once here, not
+        # by a namespace() call in each rule: one call fewer per forward and per backward).
+        self.xp = _cpu if not arrays or type(arrays[0]) is _ndarray else namespace(arrays[0])
         try:
             data = self.forward(*arrays, **params)
         except (TypeError, ValueError):
             same_place(type(self).__name__, arrays)  # a clearer error when inputs are mixed
             raise
-        if type(data) is not np.ndarray:  # another namespace: all inputs must live there
+        if type(data) is not _ndarray:  # another namespace: all inputs must live there
             same_place(type(self).__name__, arrays)
         if _Anomaly.enabled:
             with np.errstate(all="ignore"):
@@ -172,6 +181,7 @@ class Function:
 
 
 _new_tensor = Tensor.__new__
+_ndarray = np.ndarray  # NOTE: one name lookup where np.ndarray is two, on the hot paths
 
 
 def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
@@ -198,13 +208,12 @@ def _constant(value: Any, dtype: np.dtype | None) -> Tensor:
     # as a cached Tensor of a read-only 0-d array: making it anew costs more than the op.
     is_scalar = isinstance(value, (int, float, np.number))
     if dtype is not None and is_scalar and (dtype.kind == "f" or isinstance(value, int)):
-        sign = math.copysign(1.0, value) if value == 0 else 1.0  # 0.0 == -0.0 as keys
-        return _scalar_tensor(value, dtype, sign)
+        return _scalar_tensor(value, dtype) if value else Tensor(signed_constant(value, dtype))
     return Tensor(value)
 
 
 @functools.lru_cache(maxsize=256, typed=True)  # typed: 1, 1.0 and True are three keys
-def _scalar_tensor(value: Any, dtype: np.dtype, zero_sign: float) -> Tensor:
+def _scalar_tensor(value: Any, dtype: np.dtype) -> Tensor:
     return Tensor(constant(value, dtype))
 
 
@@ -240,14 +249,14 @@ def _dependencies(root_ctx: Function, freed_ok: bool) -> dict[Function, int]:
     while stack:
         ctx = stack.pop()
         try:
-            freed = ctx.saved is None and not freed_ok  # ctx.released, inlined
+            if ctx.saved is None and not freed_ok:  # ctx.released, inlined
+                raise RuntimeError(
+                    f"backward: the graph through {type(ctx).__name__} was already freed by "
+                    "an earlier backward; pass retain_graph=True to that call to go through "
+                    "it twice"
+                )
         except AttributeError:  # a user Function whose forward saved nothing
-            freed = False
-        if freed:
-            raise RuntimeError(
-                f"backward: the graph through {type(ctx).__name__} was already freed by an "
-                "earlier backward; pass retain_graph=True to that call to go through it twice"
-            )
+            pass
         for parent, needs in zip(ctx.inputs, ctx.needs_grad):
             parent_ctx = parent._ctx
             if needs and parent_ctx is not None:
@@ -275,19 +284,17 @@ def backprop(
     """
     root_ctx = root._ctx
     if root_ctx is None:  # a leaf: d(root)/d(root) = 1
-        if visit is not None:
-            return
-        if root.grad is None:
-            root.grad = seed if create_graph else Tensor(seed)
-        elif create_graph:
-            root.grad = root.grad + seed
-        else:
+        if create_graph:
+            _add_to_leaf(root, seed)
+        elif visit is None and root.grad is not None:
             root.grad.data += seed
+        elif visit is None:
+            root.grad = Tensor(seed)
         return
     pending = _dependencies(root_ctx, visit is not None)
     call = visit or (Function.backward_graph if create_graph else None)
-    into_leaves = visit is None
-    release = not retain_graph and into_leaves
+    plain = call is None  # arrays, into leaves, in place where no one else sees them
+    release = not retain_graph and visit is None
     anomaly = _Anomaly.enabled
     grads: dict[Function, Any] = {root_ctx: seed}
     given_to_leaves: set[int] = set()
@@ -299,7 +306,7 @@ def backprop(
         if grad is None:  # every consumer's backward returned None for it: nothing to send
             input_grads: Any = (None,) * len(ctx.inputs)
         else:
-            input_grads = ctx.backward(grad) if call is None else call(ctx, grad)
+            input_grads = ctx.backward(grad) if plain else call(ctx, grad)  # type: ignore[misc]
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             if not fresh and len(input_grads) != len(ctx.inputs):
@@ -313,25 +320,22 @@ def backprop(
                         check_finite(_array(parent_grad), type(ctx).__name__, "backward")
         made_ready = 0
         for parent, needs, parent_grad in zip(ctx.inputs, ctx.needs_grad, input_grads):
-            if not needs:
+            if parent_grad is None or not needs:
+                if needs and parent._ctx is not None:  # no grad, but one edge less to wait for
+                    made_ready += _one_edge_less(parent._ctx, pending, ready)
                 continue
-            if parent_grad is not None:
-                assert fresh or parent_grad.shape == parent.data.shape, (
-                    f"{type(ctx).__name__}.backward returned a grad of shape "
-                    f"{parent_grad.shape} for an input of shape {parent.shape}"
-                )
+            assert fresh or parent_grad.shape == parent.data.shape, (
+                f"{type(ctx).__name__}.backward returned a grad of shape {parent_grad.shape} "
+                f"for an input of shape {parent.shape}"
+            )
             parent_ctx = parent._ctx
             if parent_ctx is None:
-                if parent_grad is None or not into_leaves:
+                if not plain:  # create_graph: a Tensor, added on the graph; visit: left alone
+                    if visit is None:
+                        _add_to_leaf(parent, parent_grad)
                     continue
-                if parent.grad is not None:  # .grad accumulates across backward calls
-                    if create_graph:
-                        parent.grad = parent.grad + parent_grad
-                    else:
-                        parent.grad.data += parent_grad
-                    continue
-                if create_graph:
-                    parent.grad = parent_grad
+                if parent.grad is not None:
+                    parent.grad.data += parent_grad  # .grad accumulates across backward calls
                     continue
                 # A grad array may be shared (the upstream passed through, a view, a
                 # broadcast, one array returned for several inputs): a leaf keeps it, and
@@ -339,7 +343,7 @@ def backprop(
                 # primitives share only the first two ways; a user Function is checked for all.
                 owned = (
                     parent_grad is not grad
-                    and type(parent_grad) is np.ndarray  # other namespaces: always copied
+                    and type(parent_grad) is _ndarray  # other namespaces: always copied
                     and parent_grad.base is None
                 )
                 if owned and not fresh:
@@ -351,9 +355,8 @@ def backprop(
                     given_to_leaves.add(id(parent_grad))
                 _first_leaf_grad(parent, parent_grad, owned)
                 continue
-            if parent_grad is not None:
-                earlier = grads.get(parent_ctx)
-                grads[parent_ctx] = parent_grad if earlier is None else earlier + parent_grad
+            earlier = grads.get(parent_ctx)
+            grads[parent_ctx] = parent_grad if earlier is None else earlier + parent_grad
             pending[parent_ctx] -= 1
             if not pending[parent_ctx]:
                 ready.append(parent_ctx)
@@ -362,6 +365,20 @@ def backprop(
             ready[-made_ready:] = ready[-made_ready:][::-1]
         if release:
             ctx._release()
+
+
+def _one_edge_less(ctx: Function, pending: dict[Function, int], ready: list[Function]) -> int:
+    """Count one edge out of ``ctx`` as done; 1 if that made it ready (pushed on ``ready``)."""
+    pending[ctx] -= 1
+    if pending[ctx]:
+        return 0
+    ready.append(ctx)
+    return 1
+
+
+def _add_to_leaf(leaf: Tensor, grad: Tensor) -> None:
+    """``leaf.grad += grad`` as a Tensor op (create_graph), or the first grad itself."""
+    leaf.grad = grad if leaf.grad is None else leaf.grad + grad
 
 
 def _count(array: Any, arrays: Sequence[Any]) -> int:
@@ -375,7 +392,7 @@ def _count(array: Any, arrays: Sequence[Any]) -> int:
 
 def _first_leaf_grad(leaf: Tensor, grad: Any, owned: bool) -> None:
     """Give ``leaf`` its first ``grad``: the array itself when ``owned``, else a copy."""
-    if type(grad) is not np.ndarray:
+    if type(grad) is not _ndarray:
         xp = grad.__array_namespace__()
         leaf.grad = Tensor(xp.astype(xp.asarray(grad, copy=True), leaf.data.dtype))
         return

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from .autograd import Function
-from .backends import namespace
 from .grad_mode import grad_enabled
 
 Grads = tuple[Any, ...]
@@ -28,11 +27,11 @@ class Conv2d(Function, fresh_grads=True):
         self, x: Any, w: Any, b: Any = None, stride: Pair = (1, 1), padding: Pair = (0, 0)
     ) -> Any:
         _check_conv(x, w, b)
-        out, self.saved = namespace(x).conv2d_forward(x, w, b, stride, padding, grad_enabled())
+        out, self.saved = self.xp.conv2d_forward(x, w, b, stride, padding, grad_enabled())
         return out
 
     def backward(self, grad: Any) -> Grads:
-        return namespace(grad).conv2d_backward(self.saved, grad, self.needs_grad)
+        return self.xp.conv2d_backward(self.saved, grad, self.needs_grad)
 
 
 def _check_conv(x: Any, w: Any, b: Any) -> None:
@@ -68,12 +67,12 @@ class MaxPool2d(Function, fresh_grads=True):
 
     def forward(self, x: Any, kernel_size: Pair, stride: Pair, padding: Pair = (0, 0)) -> Any:
         _check_pool("max_pool2d", x, kernel_size, padding)
-        xp = namespace(x)
+        xp = self.xp
         out, self.saved = xp.max_pool2d_forward(x, kernel_size, stride, padding, grad_enabled())
         return out
 
     def backward(self, grad: Any) -> Grads:
-        return namespace(grad).max_pool2d_backward(self.saved, grad)
+        return self.xp.max_pool2d_backward(self.saved, grad)
 
 
 class AvgPool2d(Function, fresh_grads=True):
@@ -83,11 +82,11 @@ class AvgPool2d(Function, fresh_grads=True):
 
     def forward(self, x: Any, kernel_size: Pair, stride: Pair, padding: Pair = (0, 0)) -> Any:
         _check_pool("avg_pool2d", x, kernel_size, padding)
-        out, self.saved = namespace(x).avg_pool2d_forward(x, kernel_size, stride, padding)
+        out, self.saved = self.xp.avg_pool2d_forward(x, kernel_size, stride, padding)
         return out
 
     def backward(self, grad: Any) -> Grads:
-        return namespace(grad).avg_pool2d_backward(self.saved, grad)
+        return self.xp.avg_pool2d_backward(self.saved, grad)
 
 
 class BatchNorm(Function, fresh_grads=True):
@@ -108,7 +107,7 @@ class BatchNorm(Function, fresh_grads=True):
     ) -> Any:
         """Batch statistics (updating the running ones in place) in training, else the
         running statistics."""
-        out, self.saved = namespace(x).batch_norm_forward(
+        out, self.saved = self.xp.batch_norm_forward(
             x, weight, bias, running_mean, running_var, training, momentum, eps
         )
         return out
@@ -121,7 +120,7 @@ class BatchNorm(Function, fresh_grads=True):
         return self._replay(params, on_graph)
 
     def backward(self, grad: Any) -> Grads:
-        return namespace(grad).batch_norm_backward(self.saved, grad, self.needs_grad)
+        return self.xp.batch_norm_backward(self.saved, grad, self.needs_grad)
 
 
 class Unfold(Function, fresh_grads=True):
@@ -131,11 +130,11 @@ class Unfold(Function, fresh_grads=True):
 
     def forward(self, x: Any, kernel: Pair, stride: Pair, padding: Pair, fill: float = 0.0) -> Any:
         self.saved = (x.shape, kernel, stride, padding)
-        return namespace(x).unfold(x, kernel, stride, padding, fill)
+        return self.xp.unfold(x, kernel, stride, padding, fill)
 
     def backward(self, grad: Any) -> Grads:
         shape, kernel, stride, padding = self.saved
-        return (namespace(grad).fold(grad, shape, kernel, stride, padding),)
+        return (self.xp.fold(grad, shape, kernel, stride, padding),)
 
 
 class Fold(Function, fresh_grads=True):
@@ -147,8 +146,8 @@ class Fold(Function, fresh_grads=True):
         self, cols: Any, shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair
     ) -> Any:
         self.saved = (kernel, stride, padding)
-        return namespace(cols).fold(cols, shape, kernel, stride, padding)
+        return self.xp.fold(cols, shape, kernel, stride, padding)
 
     def backward(self, grad: Any) -> Grads:
         kernel, stride, padding = self.saved
-        return (namespace(grad).unfold(grad, kernel, stride, padding, 0.0),)
+        return (self.xp.unfold(grad, kernel, stride, padding, 0.0),)

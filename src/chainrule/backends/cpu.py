@@ -8,7 +8,6 @@ are NumPy-only fast paths, tested against ``portable``'s versions.
 from __future__ import annotations
 
 import functools
-import math
 from typing import Any
 
 import numpy as np
@@ -31,23 +30,23 @@ from numpy import (  # noqa: F401  (re-exported: the namespace's standard functi
 )
 
 
+@functools.lru_cache(maxsize=256, typed=True)  # typed: 1, 1.0 and True are three keys
 def constant(value: float, dtype: np.dtype) -> np.ndarray:
     """``value`` as a read-only 0-d array of ``dtype``, made once per pair.
 
     NOTE: NumPy converts a Python scalar operand on every ufunc call, which doubles the cost
     of an op on a small array (0.57 vs 0.27 us); a 0-d array of the array's dtype skips that
-    and keeps the result in that dtype.
+    and keeps the result in that dtype. As keys 0.0 == -0.0: pass a zero that may be
+    negative to ``signed_constant``.
     """
-    if value == 0:  # 0.0 == -0.0 as keys, so a zero's sign is part of its key
-        return _constant(value, dtype, math.copysign(1.0, value))
-    return _constant(value, dtype, 1.0)
-
-
-@functools.lru_cache(maxsize=256, typed=True)  # typed: 1, 1.0 and True are three keys
-def _constant(value: float, dtype: np.dtype, zero_sign: float) -> np.ndarray:
     array = np.array(value, dtype=dtype)
     array.flags.writeable = False
     return array
+
+
+def signed_constant(value: float, dtype: np.dtype) -> np.ndarray:
+    """``constant`` for any value: a zero, of either sign, is made anew."""
+    return constant(value, dtype) if value else np.array(value, dtype=dtype)
 
 
 # From this many elements up, ReLU's zeros array costs less than the scalar loop it avoids.
@@ -168,7 +167,7 @@ def reduce_loss(x: np.ndarray, reduction: str, square: bool = False) -> np.ndarr
 
 def mul_scalar(x: np.ndarray, scalar: np.ndarray, factor: float) -> np.ndarray:
     """x * (scalar * factor) for a 0-d scalar, as a constant() of x's dtype."""
-    return x * constant(scalar.item() * factor, x.dtype)
+    return x * signed_constant(scalar.item() * factor, x.dtype)
 
 
 # ---------------------------------------------------------------------- convolution

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function
-from ..backends import namespace, unbroadcast
+from ..backends import unbroadcast
 from ..tensor import Tensor
 from ._shared import Array, Grads, _broadcast_error
 
@@ -121,7 +121,7 @@ class Pow(Function, fresh_grads=True):
     # a == 0 > b it stays a^b ln a = inf * -inf = -inf.
     def backward(self, grad: Array) -> Grads:
         a, b, out = self.saved
-        xp = namespace(a)
+        xp = self.xp
         grad_a = grad_b = None
         if self.needs_grad[0]:  # dL/da = dL/dy * b a^(b-1)
             grad_a = unbroadcast(grad * b * a ** xp.where(b == 0, 0, b - 1), a.shape)
@@ -150,7 +150,7 @@ class Exp(Function, fresh_grads=True):
     __slots__ = ()
 
     def forward(self, a: Array) -> Array:
-        out = namespace(a).exp(a)
+        out = self.xp.exp(a)
         self.saved = (out,)
         return out
 
@@ -166,7 +166,7 @@ class Log(Function, fresh_grads=True):
 
     def forward(self, a: Array) -> Array:
         self.saved = (a,)
-        return namespace(a).log(a)
+        return self.xp.log(a)
 
     def backward(self, grad: Array) -> Grads:
         (a,) = self.saved
@@ -179,7 +179,7 @@ class Sqrt(Function, fresh_grads=True):
     __slots__ = ()
 
     def forward(self, a: Array) -> Array:
-        out = namespace(a).sqrt(a)
+        out = self.xp.sqrt(a)
         self.saved = (out,)
         return out
 
@@ -194,7 +194,7 @@ class Abs(Function, fresh_grads=True):
     __slots__ = ()
 
     def forward(self, a: Array) -> Array:
-        xp = namespace(a)
+        xp = self.xp
         self.saved = (xp.sign(a),)
         return xp.abs(a)
 
@@ -209,13 +209,13 @@ class Relu(Function, fresh_grads=True):
     __slots__ = ()
 
     def forward(self, a: Array) -> Array:
-        out = namespace(a).relu(a)
+        out = self.xp.relu(a)
         self.saved = (out,)
         return out
 
     def backward(self, grad: Array) -> Grads:
         (out,) = self.saved
-        return (namespace(grad).where(out > 0, grad, 0),)  # dL/da = dL/dy * [a > 0]
+        return (self.xp.where(out > 0, grad, 0),)  # dL/da = dL/dy * [a > 0]
 
 
 class Sigmoid(Function, fresh_grads=True):
@@ -224,7 +224,7 @@ class Sigmoid(Function, fresh_grads=True):
     __slots__ = ()
 
     def forward(self, a: Array) -> Array:
-        out = namespace(a).sigmoid(a)
+        out = self.xp.sigmoid(a)
         self.saved = (out,)
         return out
 
@@ -239,7 +239,7 @@ class Tanh(Function, fresh_grads=True):
     __slots__ = ()
 
     def forward(self, a: Array) -> Array:
-        out = namespace(a).tanh(a)
+        out = self.xp.tanh(a)
         self.saved = (out,)
         return out
 
@@ -255,12 +255,12 @@ class Softplus(Function, fresh_grads=True):
 
     def forward(self, a: Array) -> Array:
         self.saved = (a,)
-        xp = namespace(a)
+        xp = self.xp
         return xp.logaddexp(xp.zeros_like(a), a)
 
     def backward(self, grad: Array) -> Grads:
         (a,) = self.saved
-        return (grad * namespace(a).sigmoid(a),)  # dL/da = dL/dy * sigmoid(a)
+        return (grad * self.xp.sigmoid(a),)  # dL/da = dL/dy * sigmoid(a)
 
 
 class Where(Function, fresh_grads=True):
@@ -269,7 +269,7 @@ class Where(Function, fresh_grads=True):
     __slots__ = ()
 
     def forward(self, a: Array, b: Array, condition: Array) -> Array:
-        xp = namespace(a)
+        xp = self.xp
         try:
             out = xp.where(condition, a, b)
         except ValueError:
@@ -282,7 +282,7 @@ class Where(Function, fresh_grads=True):
 
     def backward(self, grad: Array) -> Grads:
         condition, shape_a, shape_b = self.saved
-        xp = namespace(grad)
+        xp = self.xp
         grad_a = grad_b = None
         if self.needs_grad[0]:
             grad_a = unbroadcast(xp.where(condition, grad, 0), shape_a)  # grad where chosen

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import Function
-from ..backends import namespace, unbroadcast
+from ..backends import unbroadcast
 from ._shared import Array, Grads
 
 
@@ -25,7 +25,7 @@ class MatMul(Function, fresh_grads=True):
                 f"matmul: shapes {a.shape} and {b.shape} are not aligned ({a.shape[-1]} != {k_b})"
             )
         try:
-            out = namespace(a).matmul(a, b)
+            out = self.xp.matmul(a, b)
         except ValueError:
             raise ValueError(
                 f"matmul: batch dimensions of {a.shape} and {b.shape} do not broadcast"
@@ -41,7 +41,7 @@ class MatMul(Function, fresh_grads=True):
             return grad_a, grad_b
         # Promote 1-D operands to matrices so one rule covers every case:
         # (k,) @ (..., k, n) is (1, k) @ (..., k, n) with the inserted axis squeezed away.
-        xp = namespace(a)
+        xp = self.xp
         a2 = xp.reshape(a, (1, a.shape[0])) if a.ndim == 1 else a
         b2 = xp.reshape(b, (b.shape[0], 1)) if b.ndim == 1 else b
         g2 = xp.reshape(grad, (*grad.shape, 1)) if b.ndim == 1 else grad
@@ -72,7 +72,7 @@ class Linear(Function, fresh_grads=True):
             )
         if b is not None and b.shape != (w.shape[0],):
             raise ValueError(f"linear: bias of shape {b.shape}, expected ({w.shape[0]},)")
-        xp = namespace(x)
+        xp = self.xp
         x2 = x if x.ndim == 2 else xp.reshape(x, (-1, x.shape[-1]))
         out = xp.linear(x2, w, b)
         self.saved = (x2, w, x.shape)
@@ -80,7 +80,7 @@ class Linear(Function, fresh_grads=True):
 
     def backward(self, grad: Array) -> Grads:
         x2, w, x_shape = self.saved
-        xp = namespace(w)
+        xp = self.xp
         grad2 = grad if grad.ndim == 2 else xp.reshape(grad, (-1, w.shape[0]))
         grad_x = None
         if self.needs_grad[0]:

@@ -31,7 +31,7 @@ class LogSoftmax(Function, fresh_grads=True):
 
     def backward(self, grad: Array) -> Grads:
         out, axes = self.saved
-        xp = namespace(out)
+        xp = self.xp
         # dL/da = dL/dy - softmax(a) * sum(dL/dy)
         return (grad - xp.exp(out) * xp.sum(grad, axis=axes, keepdims=True),)
 
@@ -43,19 +43,19 @@ class SoftmaxCrossEntropy(Function, fresh_grads=True):
 
     def forward(self, logits: Array, target: Array, reduction: str = "mean") -> Array:
         log_probs = _log_softmax(logits, (1,))
-        xp = namespace(log_probs)
+        xp = self.xp
         self.saved = (log_probs, target, reduction)
         return xp.reduce_loss(-xp.pick_rows(log_probs, target), reduction)
 
     def _row_scale(self, grad: Any) -> Any:
         _, target, reduction = self.saved
         if reduction == "none":
-            return namespace(grad).reshape(grad, (-1, 1))
+            return self.xp.reshape(grad, (-1, 1))
         return grad / target.shape[0] if reduction == "mean" else grad
 
     def backward(self, grad: Array) -> Grads:
         log_probs, target, _ = self.saved
-        xp = namespace(log_probs)
+        xp = self.xp
         # dL/dlogits = (softmax(logits) - one_hot(target)) * dL/dy
         return (xp.sub_one_hot(xp.exp(log_probs), target, self._row_scale(grad)),)
 
@@ -68,7 +68,7 @@ class SquaredError(Function, fresh_grads=True):
     def forward(self, a: Array, b: Array, reduction: str = "mean") -> Array:
         diff = a - b
         self.saved = (diff, reduction)
-        return namespace(diff).reduce_loss(diff, reduction, square=True)
+        return self.xp.reduce_loss(diff, reduction, square=True)
 
     def backward(self, grad: Array) -> Grads:
         diff, reduction = self.saved
@@ -77,7 +77,7 @@ class SquaredError(Function, fresh_grads=True):
             grad_a = diff * (2 * grad)
         else:
             factor = 2 / diff.size if reduction == "mean" else 2
-            grad_a = namespace(diff).mul_scalar(diff, grad, factor)
+            grad_a = self.xp.mul_scalar(diff, grad, factor)
         return (
             grad_a if self.needs_grad[0] else None,
             -grad_a if self.needs_grad[1] else None,  # dL/db = -dL/da

@@ -7,7 +7,7 @@ import itertools
 from typing import Any
 
 from ..autograd import Function, _as_tensors
-from ..backends import namespace, unbroadcast
+from ..backends import unbroadcast
 from ..tensor import Tensor
 from ._shared import Array, Grads
 
@@ -19,7 +19,7 @@ class Reshape(Function, fresh_grads=True):
 
     def forward(self, a: Array, shape: tuple[int, ...]) -> Array:
         try:
-            out = namespace(a).reshape(a, shape)
+            out = self.xp.reshape(a, shape)
         except ValueError:
             raise ValueError(
                 f"reshape: cannot reshape a tensor of shape {a.shape} into {tuple(shape)}"
@@ -28,7 +28,7 @@ class Reshape(Function, fresh_grads=True):
         return out
 
     def backward(self, grad: Array) -> Grads:
-        return (namespace(grad).reshape(grad, self.saved[0]),)
+        return (self.xp.reshape(grad, self.saved[0]),)
 
 
 class Transpose(Function, fresh_grads=True):
@@ -41,10 +41,10 @@ class Transpose(Function, fresh_grads=True):
         if inverse is None:
             raise ValueError(f"transpose: axes {tuple(axes)} do not permute shape {a.shape}")
         self.saved = (inverse,)
-        return namespace(a).permute_dims(a, axes)
+        return self.xp.permute_dims(a, axes)
 
     def backward(self, grad: Array) -> Grads:
-        return (namespace(grad).permute_dims(grad, self.saved[0]),)
+        return (self.xp.permute_dims(grad, self.saved[0]),)
 
 
 @functools.lru_cache(maxsize=64)
@@ -66,7 +66,7 @@ class BroadcastTo(Function, fresh_grads=True):
 
     def forward(self, a: Array, shape: tuple[int, ...]) -> Array:
         try:
-            out = namespace(a).broadcast_to(a, shape)
+            out = self.xp.broadcast_to(a, shape)
         except ValueError:
             raise ValueError(f"broadcast_to: cannot broadcast {a.shape} to {shape}") from None
         self.saved = (a.shape,)
@@ -87,11 +87,11 @@ class GetItem(Function, fresh_grads=True):
         except IndexError as error:
             raise IndexError(f"getitem: {error} (tensor of shape {a.shape})") from None
         self.saved = (a.shape, index)
-        return namespace(a).asarray(out)  # NumPy gives a scalar for a single element
+        return self.xp.asarray(out)  # NumPy gives a scalar for a single element
 
     def backward(self, grad: Array) -> Grads:
         shape, index = self.saved  # dL/da = dL/dy put back where it came from
-        return (namespace(grad).scatter_add(grad, shape, index),)
+        return (self.xp.scatter_add(grad, shape, index),)
 
 
 class ScatterAdd(Function, fresh_grads=True):
@@ -101,10 +101,10 @@ class ScatterAdd(Function, fresh_grads=True):
 
     def forward(self, a: Array, shape: tuple[int, ...], index: Any) -> Array:
         self.saved = (index,)
-        return namespace(a).scatter_add(a, shape, index)
+        return self.xp.scatter_add(a, shape, index)
 
     def backward(self, grad: Array) -> Grads:
-        return (namespace(grad).asarray(grad[self.saved[0]]),)  # dL/da = dL/dy at index
+        return (self.xp.asarray(grad[self.saved[0]]),)  # dL/da = dL/dy at index
 
 
 class Concat(Function, fresh_grads=True):
@@ -114,7 +114,7 @@ class Concat(Function, fresh_grads=True):
 
     def forward(self, *arrays: Array, axis: int = 0) -> Array:
         try:
-            out = namespace(arrays[0]).concat(arrays, axis=axis)
+            out = self.xp.concat(arrays, axis=axis)
         except ValueError as error:  # NumPy's AxisError is a ValueError
             shapes = ", ".join(str(a.shape) for a in arrays)
             raise ValueError(

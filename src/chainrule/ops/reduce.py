@@ -7,7 +7,6 @@ import math
 import numpy as np
 
 from ..autograd import Function
-from ..backends import namespace
 from ._shared import Array, Grads
 
 
@@ -32,11 +31,11 @@ class Sum(Function, fresh_grads=True):
         self, a: Array, axis: tuple[int, ...] | None = None, keepdims: bool = False
     ) -> Array:
         self.saved = (a.shape, _kept_shape(a.shape, axis))
-        return namespace(a).sum(a, axis=axis, keepdims=keepdims)
+        return self.xp.sum(a, axis=axis, keepdims=keepdims)
 
     def backward(self, grad: Array) -> Grads:
         shape, kept = self.saved
-        xp = namespace(grad)  # dL/da_i = dL/dy, copied to every summed position
+        xp = self.xp  # dL/da_i = dL/dy, copied to every summed position
         return (xp.broadcast_copy(xp.reshape(grad, kept), shape),)
 
 
@@ -48,7 +47,7 @@ class Mean(Function, fresh_grads=True):
     def forward(
         self, a: Array, axis: tuple[int, ...] | None = None, keepdims: bool = False
     ) -> Array:
-        xp = namespace(a)
+        xp = self.xp
         kept = _kept_shape(a.shape, axis)
         # the product of the reduced lengths, which may be 0
         count = math.prod(a.shape) if axis is None else math.prod(a.shape[i] for i in axis)
@@ -60,7 +59,7 @@ class Mean(Function, fresh_grads=True):
 
     def backward(self, grad: Array) -> Grads:
         shape, kept, count = self.saved
-        xp = namespace(grad)  # dL/da_i = dL/dy / count
+        xp = self.xp  # dL/da_i = dL/dy / count
         return (xp.broadcast_copy(xp.reshape(grad, kept) / count, shape),)
 
 
@@ -75,7 +74,7 @@ class _Extremum(Function, fresh_grads=True):
     ) -> Array:
         if a.size == 0:
             raise ValueError(f"{self._name}: cannot reduce an empty tensor of shape {a.shape}")
-        xp = namespace(a)
+        xp = self.xp
         kept = getattr(xp, self._name)(a, axis=axis, keepdims=True)
         self.saved = (a, kept, axis)
         if keepdims:
@@ -84,7 +83,7 @@ class _Extremum(Function, fresh_grads=True):
 
     def backward(self, grad: Array) -> Grads:
         a, kept, axis = self.saved
-        xp = namespace(a)  # dL/da = dL/dy at the winners, each weighted 1/(number of ties)
+        xp = self.xp  # dL/da = dL/dy at the winners, each weighted 1/(number of ties)
         winners = xp.astype(a == kept, a.dtype)
         share = winners / xp.sum(winners, axis=axis, keepdims=True)
         return (xp.reshape(grad, kept.shape) * share,)
