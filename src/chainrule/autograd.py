@@ -8,6 +8,7 @@ the same loop. ``graph`` lists a graph's tensors for drawing and tests.
 from __future__ import annotations
 
 import functools
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -276,7 +277,8 @@ def backprop(
     visit: Visit | None = None,
 ) -> None:
     """Send ``seed`` = d(out)/d(root) back through the graph: each node's backward runs once,
-    after all its consumers, taking a node's first input first, as one works it by hand.
+    after all its consumers, nodes in the order they become ready (Kahn's algorithm, first
+    input first), as one works it by hand.
 
     Leaves accumulate their gradient in ``.grad``. With ``create_graph`` the grads are
     Tensors and each node runs ``backward_graph``. With ``visit``, ``visit(node, grad)``
@@ -298,9 +300,9 @@ def backprop(
     anomaly = _Anomaly.enabled
     grads: dict[Function, Any] = {root_ctx: seed}
     given_to_leaves: set[int] = set()
-    ready = [root_ctx]
+    ready = deque([root_ctx])
     while ready:
-        ctx = ready.pop()
+        ctx = ready.popleft()
         fresh = ctx._fresh_grads
         grad = grads.pop(ctx, None)
         if grad is None:  # every consumer's backward returned None for it: nothing to send
@@ -318,11 +320,10 @@ def backprop(
                 for parent_grad in input_grads:
                     if parent_grad is not None:
                         check_finite(_array(parent_grad), type(ctx).__name__, "backward")
-        made_ready = 0
         for parent, needs, parent_grad in zip(ctx.inputs, ctx.needs_grad, input_grads):
             if parent_grad is None or not needs:
                 if needs and parent._ctx is not None:  # no grad, but one edge less to wait for
-                    made_ready += _one_edge_less(parent._ctx, pending, ready)
+                    _one_edge_less(parent._ctx, pending, ready)
                 continue
             assert fresh or parent_grad.shape == parent.data.shape, (
                 f"{type(ctx).__name__}.backward returned a grad of shape {parent_grad.shape} "
@@ -360,20 +361,15 @@ def backprop(
             pending[parent_ctx] -= 1
             if not pending[parent_ctx]:
                 ready.append(parent_ctx)
-                made_ready += 1
-        if made_ready > 1:  # a stack: the first input's node must come off it first
-            ready[-made_ready:] = ready[-made_ready:][::-1]
         if release:
             ctx._release()
 
 
-def _one_edge_less(ctx: Function, pending: dict[Function, int], ready: list[Function]) -> int:
-    """Count one edge out of ``ctx`` as done; 1 if that made it ready (pushed on ``ready``)."""
+def _one_edge_less(ctx: Function, pending: dict[Function, int], ready: deque[Function]) -> None:
+    """Count one edge out of ``ctx`` as done, and queue it if that was the last."""
     pending[ctx] -= 1
-    if pending[ctx]:
-        return 0
-    ready.append(ctx)
-    return 1
+    if not pending[ctx]:
+        ready.append(ctx)
 
 
 def _add_to_leaf(leaf: Tensor, grad: Tensor) -> None:

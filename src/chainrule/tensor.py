@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .autograd import Function
 
 DEFAULT_DTYPE = np.float32
+_DEFAULT_DTYPES = (np.float32, np.int64, np.bool_)  # the dtypes a repr leaves unsaid
 
 
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -100,7 +101,7 @@ class Tensor:
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
         extra = ""
-        if self.data.dtype not in (np.float32, np.int64, np.bool_):
+        if type(self.data) is not np.ndarray or self.data.dtype not in _DEFAULT_DTYPES:
             extra += f", dtype={self.data.dtype}"
         if self._ctx is not None:
             extra += f", grad_fn={type(self._ctx).__name__}"

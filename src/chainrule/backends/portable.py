@@ -15,7 +15,7 @@ Pair = tuple[int, int]
 
 
 class Portable:
-    """``xp``'s own functions, plus ``sigmoid``, ``relu``, ``astype`` and ``scatter_add``."""
+    """``xp``'s own functions, plus ``sigmoid``, ``relu``, ``mask``, ``scatter_add`` and more."""
 
     def __init__(self, xp: Any) -> None:
         self.xp = xp
@@ -28,6 +28,9 @@ class Portable:
 
     def relu(self, a: Any) -> Any:
         return self.xp.where(a > 0, a, self.xp.zeros_like(a))
+
+    def mask(self, x: Any, keep: Any) -> Any:
+        return x * self.xp.astype(keep, x.dtype)  # a product, as cpu's: 0 * inf is NaN
 
     def scatter_add(self, values: Any, shape: tuple[int, ...], index: Any) -> Any:
         """zeros(shape) with ``values`` added at ``index``: basic indices by assignment,

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import conv, ops
 from ..tensor import Tensor, _data
+from . import namespace
 from .portable import Portable
 
 
@@ -43,6 +44,11 @@ def sigmoid(x: Tensor) -> Tensor:
 
 def relu(x: Tensor) -> Tensor:
     return ops.Relu.apply(x)
+
+
+def mask(x: Tensor, keep: Any) -> Tensor:
+    keep = _data(keep)  # the mask is data: it needs no grad
+    return x * Tensor(namespace(keep).astype(keep, x.dtype))
 
 
 def logaddexp(a: Any, b: Any) -> Tensor:

@@ -215,7 +215,7 @@ class Relu(Function, fresh_grads=True):
 
     def backward(self, grad: Array) -> Grads:
         (out,) = self.saved
-        return (self.xp.where(out > 0, grad, 0),)  # dL/da = dL/dy * [a > 0]
+        return (self.xp.mask(grad, out > 0),)  # dL/da = dL/dy * [a > 0]
 
 
 class Sigmoid(Function, fresh_grads=True):
