@@ -468,6 +468,20 @@ _SPECS = [
         "around_one",
         ((2, 12, 25),),
     ),
+
+    # -- tensor spelling (views, casts, comparisons)
+
+    # -- creation and top-level functions
+
+    # -- elementwise math
+
+    # -- reductions and scans
+
+    # -- indexing
+
+    # -- activations and losses
+
+    # -- layers: embedding, normalisation, convolution, pooling, resizing
 ]
 
 SPECS: dict[str, Spec] = {spec.name: spec for spec in _SPECS}

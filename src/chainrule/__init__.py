@@ -51,3 +51,17 @@ __all__ = [
     "where",
     "zeros",
 ]
+
+# -- tensor spelling (views, casts, comparisons)
+
+# -- creation and top-level functions
+
+# -- elementwise math
+
+# -- reductions and scans
+
+# -- indexing
+
+# -- activations and losses
+
+# -- layers: embedding, normalisation, convolution, pooling, resizing

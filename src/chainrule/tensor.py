@@ -500,6 +500,16 @@ class Tensor:
     def broadcast_to(self, shape: Sequence[int]) -> Tensor:
         return ops.BroadcastTo.apply(self, shape=tuple(shape))
 
+    # -------------------------------------- tensor spelling (views, casts, comparisons)
+
+    # -------------------------------------- creation and top-level functions
+
+    # -------------------------------------- elementwise math
+
+    # -------------------------------------- reductions and scans
+
+    # -------------------------------------- indexing
+
 
 # ---------------------------------------------------------------------- helpers
 def _is_floating(array: Any) -> bool:

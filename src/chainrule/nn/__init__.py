@@ -25,3 +25,17 @@ __all__ = [
     "functional",
     "init",
 ]
+
+# -- tensor spelling (views, casts, comparisons)
+
+# -- creation and top-level functions
+
+# -- elementwise math
+
+# -- reductions and scans
+
+# -- indexing
+
+# -- activations and losses
+
+# -- layers: embedding, normalisation, convolution, pooling, resizing

@@ -68,3 +68,17 @@ __all__ = [
     "stack",
     "where",
 ]
+
+# -- tensor spelling (views, casts, comparisons)
+
+# -- creation and top-level functions
+
+# -- elementwise math
+
+# -- reductions and scans
+
+# -- indexing
+
+# -- activations and losses
+
+# -- layers: embedding, normalisation, convolution, pooling, resizing
