@@ -11,14 +11,15 @@ These tests draw their per-op cases from ``SPECS``:
   against central differences over the same grids, and float32 staying float32 (unary);
 - tests/test_properties.py: the binary ``grid`` specs over random broadcasts (hypothesis);
 - tests/test_hvp_vs_torch.py: every spec, create_graph=True first grads and HVPs against
-  torch, and that every primitive appears on some spec's graph.
+  torch, and that every primitive appears on some spec's graph;
+- tests/test_double_backward.py: every spec, create_graph=True first grads against the plain
+  backward and second derivatives against central differences;
+- tests/test_grad_contract.py: every spec's nodes keep the engine's fresh-grads contract.
 
 A ``grid`` spec is "unary" (swept over helpers.UNARY_SHAPES) or "binary" (swept over
 helpers.BROADCAST_PAIRS, and called as ``fn(1.5, x)`` and ``fn(x, 1.5)``, so its three
-columns must accept a Python scalar on either side). Adding an elementwise op means its
-rule, one line here and its export; tests/test_double_backward.py and
-tests/test_grad_contract.py still keep their own ``CASES`` tables, and the latter's
-test_every_primitive_has_a_case asks a new primitive for a line there too.
+columns must accept a Python scalar on either side). Adding an op means its rule, one line
+here and its export.
 
 Domains (one for all inputs, or one per input):
 ``around_one``: uniform in [0.5, 1.5], where log, sqrt, pow and div are smooth (use-cases
@@ -39,7 +40,7 @@ import pytest
 import chainrule as cr
 import chainrule.nn.functional as F
 from chainrule import conv, ops
-from chainrule.autograd import Function
+from chainrule.autograd import Function, graph
 from helpers import away_from_zero
 
 try:
@@ -526,23 +527,11 @@ def primitives() -> set[type]:
     }
 
 
-def graph_nodes(root: cr.Tensor) -> list[Function]:
-    """Every node of the graph that made ``root``, each once."""
-    seen: dict[int, Function] = {}
-    stack = [root]
-    while stack:
-        ctx = stack.pop()._ctx
-        if ctx is not None and id(ctx) not in seen:
-            seen[id(ctx)] = ctx
-            stack.extend(ctx.inputs)
-    return list(seen.values())
-
-
 def covered_primitives() -> set[type]:
     """The primitive classes on the graphs of the specs."""
     covered: set[type] = set()
     for spec in SPECS.values():
-        covered |= {type(c) for c in graph_nodes(spec.fn(*map(_leaf, spec.draw())))}
+        covered |= {type(t._ctx) for t in graph(spec.fn(*map(_leaf, spec.draw()))) if t._ctx}
     return covered
 
 
