@@ -55,14 +55,15 @@ def is_dtype(value: Any) -> builtins.bool:
 
 def _numpy_dtype(dtype: Any) -> np.dtype:
     """Any namespace's dtype as NumPy's (``array_api_strict.float32`` -> float32)."""
-    if isinstance(dtype, np.dtype):
-        return dtype
+    if is_dtype(dtype):
+        return np.dtype(dtype)
     return np.dtype(str(dtype).rsplit(".", 1)[-1])
 
 
 def cast(x: Tensor, dtype: Any) -> Tensor:
-    """``x`` in ``dtype``: ``x`` itself if it has it, differentiably between float dtypes."""
-    target = np.dtype(dtype)
+    """``x`` in ``dtype`` (any namespace's): ``x`` itself if it has it, differentiably
+    between floating-point dtypes."""
+    target = _numpy_dtype(dtype)
     if _numpy_dtype(x.dtype) == target:
         return x
     data = x.data
@@ -83,7 +84,10 @@ def to_arguments(op: str, args: tuple[Any, ...], device: Any, dtype: Any) -> tup
         raise TypeError(f"{op}: takes at most a device and a dtype, got {len(args)} arguments")
     for arg in args:
         if isinstance(arg, Tensor):
-            device, dtype = devices.device_of(arg.data), _numpy_dtype(arg.dtype)
+            device = devices.device_of(arg.data)
+            if not isinstance(device, str):  # another namespace's device: its module
+                device = arg.data.__array_namespace__()
+            dtype = _numpy_dtype(arg.dtype)
         elif is_dtype(arg):
             dtype = arg
         elif arg is not None:

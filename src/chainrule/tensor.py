@@ -182,7 +182,8 @@ class Tensor:
         namespace module), a dtype (``cr.float64``, ``np.int32``, ``float``), both, or a
         tensor whose device and dtype to take. A move makes a new leaf (``requires_grad``
         kept); a cast between floating-point dtypes stays on the graph, other casts make a
-        tensor that needs no grad. Nothing to change gives ``self``, unless ``copy=True``.
+        tensor that needs no grad. No device and the dtype it has give ``self``, unless
+        ``copy=True``.
         ``non_blocking`` is accepted for PyTorch code: NumPy copies are synchronous.
 
         Example:
@@ -761,7 +762,9 @@ class Tensor:
 
     def type_as(self, other: Tensor) -> Tensor:
         """This tensor in ``other``'s dtype (``to(other.dtype)``)."""
-        return self.to(other.dtype)
+        from .dtypes import cast
+
+        return cast(self, other.dtype)
 
     def half(self) -> Tensor:
         """``to(cr.float16)``: on the graph, as every float-to-float cast."""
