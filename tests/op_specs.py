@@ -490,6 +490,65 @@ _SPECS = [
     ),
 
     # -- tensor spelling (views, casts, comparisons)
+    Spec(
+        "view_permute",
+        lambda a: (a * a).view(5, -1).permute(-1, 0) * a.view_as(a),
+        lambda a: (a * a).reshape(5, -1).transpose(1, 0) * a,
+        lambda a: (a * a).view(5, -1).permute(-1, 0) * a.view_as(a),
+        "around_one",
+        ((3, 5),),
+    ),
+    Spec(
+        "squeeze_unsqueeze",
+        lambda a: (a * a).squeeze((0, -2)).unsqueeze(-1) * a.squeeze().unsqueeze(2),
+        lambda a: np.squeeze(a * a, -2)[:, :, None] * np.squeeze(a)[:, :, None],
+        lambda a: (a * a).squeeze((0, -2)).unsqueeze(-1) * a.squeeze().unsqueeze(2),
+        "around_one",
+        ((3, 1, 5),),
+    ),
+    Spec(
+        "expand",
+        lambda a: (a * a).expand(2, -1, 5) * a.expand_as(a),
+        lambda a: np.broadcast_to(a * a, (2, 3, 5)) * a,
+        lambda a: (a * a).expand(2, -1, 5) * a.expand_as(a),
+        "around_one",
+        ((3, 1),),
+    ),
+    Spec(
+        "flatten_unflatten",
+        lambda a: (a * a).flatten(0, 1).unflatten(-1, (5, 1)) * a.flatten(0, -2).unsqueeze(-1),
+        lambda a: (a * a).reshape(6, 5, 1) * a.reshape(6, 5, 1),
+        lambda a: (a * a).flatten(0, 1).unflatten(-1, (5, 1)) * a.flatten(0, -2).unsqueeze(-1),
+        "around_one",
+        ((2, 3, 5),),
+    ),
+    Spec(
+        "clone_contiguous",
+        lambda a: (a * a).clone().t().contiguous() * a.mT,
+        lambda a: np.ascontiguousarray((a * a).T) * a.T,
+        lambda a: (a * a).clone().t().contiguous() * a.mT,
+        "around_one",
+        ((3, 5),),
+    ),
+    # float64 -> longdouble -> float64 is exact, so central differences see a smooth function
+    # (a float32 round trip is checked against torch in tests/test_tensor_spelling.py); torch
+    # has no longdouble, and its twin is the same function without the casts.
+    Spec(
+        "float_casts",
+        lambda a: (a * a).to(np.longdouble).type_as(a) * a.to(np.longdouble).double(),
+        lambda a: (a * a).astype(np.longdouble).astype(np.float64) * a,
+        lambda a: (a * a).double() * a,
+        "around_one",
+        ((3, 5),),
+    ),
+    Spec(
+        "max_min_dim",
+        lambda a: (a * a).max(-1, keepdim=True).values * a + a.min(dim=0).values,
+        lambda a: (a * a).max(-1, keepdims=True) * a + a.min(0),
+        lambda a: (a * a).max(-1, keepdim=True).values * a + a.min(dim=0).values,
+        "around_one",
+        ((3, 5),),
+    ),
 
     # -- creation and top-level functions
 

@@ -100,7 +100,7 @@ def test_T_grad(rng, shape):
 
 def test_transpose_bad_axes_raises():
     with pytest.raises(ValueError, match="transpose: axes"):
-        cr.ones((2, 3)).transpose(0, 0)
+        cr.ones((2, 3, 4)).transpose(0, 0, 1)  # two dims would be PyTorch's swap
 
 
 # ---------------------------------------------------------------------- flatten

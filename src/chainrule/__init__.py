@@ -53,6 +53,54 @@ __all__ = [
 ]
 
 # -- tensor spelling (views, casts, comparisons)
+from . import return_types  # noqa: E402
+from .comparisons import eq, ge, gt, le, lt, ne  # noqa: E402
+from .dtypes import (  # noqa: E402
+    bool,
+    double,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    is_floating_point,
+    is_tensor,
+    long,
+    uint8,
+)
+
+__all__ += [
+    "bool",
+    "double",
+    "eq",
+    "float",
+    "float16",
+    "float32",
+    "float64",
+    "ge",
+    "get_default_dtype",
+    "gt",
+    "half",
+    "int",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "is_floating_point",
+    "is_tensor",
+    "le",
+    "long",
+    "lt",
+    "ne",
+    "return_types",
+    "uint8",
+]
 
 # -- creation and top-level functions
 

@@ -41,6 +41,11 @@ class Tensor:
     then a Tensor of the same shape that accumulates across calls. ``_ctx`` is the
     ``Function`` that produced the tensor (``None`` for leaves).
 
+    PyTorch's spellings work beside NumPy's: ``dim=``/``keepdim=`` for ``axis=``/``keepdims=``,
+    ``view``, ``permute``, ``squeeze``, ``float()``, ``eq``, ... ``t.size`` is both: an int,
+    NumPy's element count (``t.size == t.numel()``), which called gives PyTorch's answer,
+    ``t.size()`` the shape and ``t.size(dim)`` one length (``views.Size``, an int subclass).
+
     Example:
         >>> import chainrule as cr
         >>> x = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -65,9 +70,18 @@ class Tensor:
             self.requires_grad_()
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Mark a leaf as needing a gradient (floating-point tensors only)."""
+        """Mark a leaf as needing a gradient (floating-point tensors only); returns self.
+
+        As in PyTorch, a tensor computed on the graph cannot be unmarked: ``detach()`` it.
+        """
         if requires_grad and not _is_floating(self.data):
             raise ValueError(f"only floating-point tensors can require grad, got {self.data.dtype}")
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError(
+                "requires_grad_: only a leaf's flag can change, and this tensor was computed "
+                f"on the graph (by {type(self._ctx).__name__}); use .detach() for a tensor "
+                "cut from the graph"
+            )
         self.requires_grad = requires_grad
         return self
 
@@ -85,8 +99,12 @@ class Tensor:
         return self.data.dtype
 
     @property
-    def size(self) -> int:
-        return self.data.size
+    def size(self) -> Any:
+        """The number of elements (NumPy's ``size``), which called is PyTorch's ``size()``:
+        ``t.size()`` the shape, ``t.size(dim)`` one length (see ``views.Size``)."""
+        from .views import Size
+
+        return Size(self.data.shape)
 
     @property
     def is_leaf(self) -> bool:
@@ -150,23 +168,54 @@ class Tensor:
         """``"cpu"`` for NumPy data, ``"cuda:N"`` on CuPy, else the array's own device."""
         return devices.device_of(self.data)
 
-    def to(self, device: Any) -> Tensor:
-        """A new leaf with the data on ``device`` ("cpu", "cuda", "cuda:N" or an Array API
-        namespace module); ``requires_grad`` is kept.
+    def to(
+        self,
+        *args: Any,
+        device: Any = None,
+        dtype: Any = None,
+        non_blocking: bool = False,
+        copy: bool = False,
+    ) -> Tensor:
+        """This tensor on ``device``, in ``dtype``, or both, as PyTorch's ``to``.
+
+        Positional arguments may be a device ("cpu", "cuda", "cuda:N" or an Array API
+        namespace module), a dtype (``cr.float64``, ``np.int32``, ``float``), both, or a
+        tensor whose device and dtype to take. A move makes a new leaf (``requires_grad``
+        kept); a cast between floating-point dtypes stays on the graph, other casts make a
+        tensor that needs no grad. No device and the dtype it has give ``self``, unless
+        ``copy=True``.
+        ``non_blocking`` is accepted for PyTorch code: NumPy copies are synchronous.
 
         Example:
             >>> import chainrule as cr
             >>> cr.tensor([1.0], requires_grad=True).to("cpu")
             tensor([1.], requires_grad=True)
+            >>> cr.tensor([1.5, 2.5]).to("cpu", cr.float64)
+            tensor([1.5, 2.5], dtype=float64)
         """
-        return Tensor(devices.move(self.data, device), requires_grad=self.requires_grad)
+        from .dtypes import cast, to_arguments
 
-    def numpy(self) -> np.ndarray:
-        """The underlying ndarray (shared, not copied); a NumPy copy for other devices."""
+        device, dtype = to_arguments("to", args, device, dtype)
+        out = self
+        if device is not None:
+            out = Tensor(devices.move(self.data, device), requires_grad=self.requires_grad)
+        if dtype is not None:
+            out = cast(out, dtype)
+        if copy and out.data is self.data:
+            out = out.clone()
+        return out
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The underlying ndarray (shared, not copied); a NumPy copy for other devices.
+
+        Unlike PyTorch, a tensor that requires grad gives its array too; ``force`` is
+        accepted for PyTorch code and changes nothing.
+        """
         return self.data if type(self.data) is np.ndarray else devices.to_numpy(self.data)
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        """The values as nested Python lists (a Python number for a 0-d tensor)."""
+        return self.numpy().tolist()
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph."""
@@ -401,24 +450,25 @@ class Tensor:
             raise type(error)(f"{op}: {error} (tensor of shape {self.shape})") from None
         return self
 
-    # Comparisons are not differentiable: they return bool tensors outside the graph.
+    # Comparisons are not differentiable: they return bool tensors outside the graph
+    # (``_compare``); ``lt``, ``eq``, ... are their PyTorch names.
     def __lt__(self, other: Any) -> Tensor:
-        return Tensor(self.data < _data(other))
+        return self._compare("lt", other, lambda a, b: a < b)
 
     def __le__(self, other: Any) -> Tensor:
-        return Tensor(self.data <= _data(other))
+        return self._compare("le", other, lambda a, b: a <= b)
 
     def __gt__(self, other: Any) -> Tensor:
-        return Tensor(self.data > _data(other))
+        return self._compare("gt", other, lambda a, b: a > b)
 
     def __ge__(self, other: Any) -> Tensor:
-        return Tensor(self.data >= _data(other))
+        return self._compare("ge", other, lambda a, b: a >= b)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor(self.data == _data(other))
+        return self._compare("eq", other, lambda a, b: a == b)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor(self.data != _data(other))
+        return self._compare("ne", other, lambda a, b: a != b)
 
     def __and__(self, other: Any) -> Tensor:
         return Tensor(self.data & _data(other))
@@ -435,20 +485,81 @@ class Tensor:
         return bool(self.data)
 
     # ------------------------------------------------------------------ methods
-    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.Sum.apply(self, axis=_axes(axis, self.ndim), keepdims=keepdims)
+    # Reductions take NumPy's axis=/keepdims= or PyTorch's dim=/keepdim= (one of each pair).
+    def sum(
+        self,
+        axis: int | Sequence[int] | None = None,
+        keepdims: bool | None = None,
+        *,
+        dim: int | Sequence[int] | None = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        if dim is not None or keepdim is not None:
+            axis, keepdims = self._axis_arguments("sum", axis, keepdims, dim, keepdim)
+        return ops.Sum.apply(self, axis=_axes(axis, self.ndim), keepdims=bool(keepdims))
 
-    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.Mean.apply(self, axis=_axes(axis, self.ndim), keepdims=keepdims)
+    def mean(
+        self,
+        axis: int | Sequence[int] | None = None,
+        keepdims: bool | None = None,
+        *,
+        dim: int | Sequence[int] | None = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        if dim is not None or keepdim is not None:
+            axis, keepdims = self._axis_arguments("mean", axis, keepdims, dim, keepdim)
+        return ops.Mean.apply(self, axis=_axes(axis, self.ndim), keepdims=bool(keepdims))
 
-    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.Max.apply(self, axis=_axes(axis, self.ndim), keepdims=keepdims)
+    def max(
+        self,
+        dim: int | None = None,
+        keepdim: bool | None = None,
+        *,
+        axis: int | Sequence[int] | None = None,
+        keepdims: bool | None = None,
+    ) -> Any:
+        """The largest element; ``max(dim)`` the maximum along ``dim`` and its index, as a
+        ``(values, indices)`` named tuple, as PyTorch's (ties: the first index gets the
+        gradient); ``max(axis=...)`` the maxima alone, as NumPy's (ties share the gradient).
 
-    def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.Min.apply(self, axis=_axes(axis, self.ndim), keepdims=keepdims)
+        Example:
+            >>> import chainrule as cr
+            >>> x = cr.tensor([[1.0, 5.0], [7.0, 2.0]])
+            >>> x.max(), x.max(1).indices, x.max(axis=0)
+            (tensor(7.), tensor([1, 0]), tensor([7., 5.]))
+        """
+        from .extrema import extremum
 
-    def argmax(self, axis: int | None = None) -> Tensor:
-        return Tensor(self.data.argmax(axis=axis))
+        return extremum("max", self, dim, keepdim, axis, keepdims)
+
+    def min(
+        self,
+        dim: int | None = None,
+        keepdim: bool | None = None,
+        *,
+        axis: int | Sequence[int] | None = None,
+        keepdims: bool | None = None,
+    ) -> Any:
+        """The smallest element; ``min(dim)`` ``(values, indices)``, ``min(axis=...)`` the
+        minima alone (see ``max``)."""
+        from .extrema import extremum
+
+        return extremum("min", self, dim, keepdim, axis, keepdims)
+
+    def argmax(
+        self,
+        dim: int | None = None,
+        keepdim: bool | None = None,
+        *,
+        axis: int | None = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
+        """The index (int64) of the largest element along ``dim``, or of the flattened tensor;
+        the first one where there are ties, as in PyTorch."""
+        from .extrema import arg_extremum
+
+        axis, keepdims = self._axis_arguments("argmax", axis, keepdims, dim, keepdim)
+        return arg_extremum("argmax", self, axis, bool(keepdims))
 
     def exp(self) -> Tensor:
         return ops.Exp.apply(self)
@@ -477,8 +588,17 @@ class Tensor:
         return ops.Reshape.apply(self, shape=shape)
 
     def transpose(self, *axes: Any) -> Tensor:
+        """Two dims: those swapped, as PyTorch's ``transpose(dim0, dim1)``; otherwise NumPy's:
+        the axes in the order given (a permutation), none reversing them."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
+        elif len(axes) == 2:
+            from .views import dim_of
+
+            first, second = (dim_of("transpose", d, self.ndim) for d in axes)
+            order = list(range(self.ndim))
+            order[first], order[second] = order[second], order[first]
+            axes = tuple(order)
         if not axes:
             axes = tuple(reversed(range(self.ndim)))
         return ops.Transpose.apply(self, axes=axes)
@@ -487,20 +607,194 @@ class Tensor:
     def T(self) -> Tensor:  # noqa: N802  (NumPy's name)
         return self.transpose()
 
-    def flatten(self, start_axis: int = 0) -> Tensor:
-        """Merge the axes from ``start_axis`` on into one."""
-        if not -max(self.ndim, 1) <= start_axis < max(self.ndim, 1):
-            raise ValueError(
-                f"flatten: start_axis {start_axis} is out of range for a tensor of "
-                f"{self.ndim} dimensions"
-            )
-        start = start_axis % max(self.ndim, 1)
-        return self.reshape(*self.shape[:start], -1)
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge the dims from ``start_dim`` to ``end_dim`` (both included) into one; a 0-d
+        tensor becomes one element of shape (1,), as in PyTorch."""
+        from .views import flattened
+
+        return ops.Reshape.apply(self, shape=flattened(self.shape, start_dim, end_dim))
 
     def broadcast_to(self, shape: Sequence[int]) -> Tensor:
         return ops.BroadcastTo.apply(self, shape=tuple(shape))
 
     # -------------------------------------- tensor spelling (views, casts, comparisons)
+    # PyTorch's names. The shape methods find their shape in views.py and apply one
+    # existing primitive: Reshape (view, squeeze, unsqueeze, flatten, unflatten),
+    # BroadcastTo (expand) or Transpose (permute, t, mT).
+    @staticmethod
+    def _axis_arguments(
+        op: str, axis: Any, keepdims: Any, dim: Any, keepdim: Any
+    ) -> tuple[Any, bool]:
+        """(axis, keepdims) from NumPy's or PyTorch's keywords (``arguments.py``)."""
+        from .arguments import axis_of, keepdims_of
+
+        return axis_of(op, axis, dim), keepdims_of(op, keepdims, keepdim)
+
+    def numel(self) -> int:
+        """The number of elements (``t.size`` is it too)."""
+        return int(self.size)
+
+    def dim(self) -> int:
+        """The number of dimensions (``ndim``)."""
+        return len(self.shape)
+
+    def view(self, *shape: Any) -> Tensor:
+        """This tensor with another shape, of the same number of elements; one size may be -1.
+
+        PyTorch's ``reshape`` spelling: NumPy gives a view (shared memory, no copy) wherever
+        the strides allow, as PyTorch's ``view`` does, and copies where they do not (where
+        PyTorch raises), so ``view`` never copies only where NumPy can avoid it.
+
+        Example:
+            >>> import chainrule as cr
+            >>> cr.zeros((2, 3, 4)).view(-1, 4).shape
+            (6, 4)
+        """
+        from .views import sizes_of, view_shape
+
+        sizes = view_shape("view", self.shape, sizes_of("view", shape))
+        return ops.Reshape.apply(self, shape=sizes)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        """``view(other.shape)``."""
+        return self.view(other.shape)
+
+    def permute(self, *dims: Any) -> Tensor:
+        """The dims reordered: dim i of the result is dim ``dims[i]`` of this tensor."""
+        from .views import permutation, sizes_of
+
+        axes = permutation(self.shape, sizes_of("permute", dims, "dims"))
+        return ops.Transpose.apply(self, axes=axes)
+
+    def unsqueeze(self, dim: Any) -> Tensor:
+        """A size-1 dim inserted at ``dim`` (-1 appends one)."""
+        from .views import unsqueezed
+
+        return ops.Reshape.apply(self, shape=unsqueezed(self.shape, dim))
+
+    def squeeze(self, dim: Any = None) -> Tensor:
+        """The size-1 dims removed, or those of ``dim`` (an int or a tuple) that have size 1:
+        a named dim of another size is left alone, as in PyTorch."""
+        from .views import squeezed
+
+        return ops.Reshape.apply(self, shape=squeezed(self.shape, dim))
+
+    def expand(self, *sizes: Any) -> Tensor:
+        """This tensor broadcast to ``sizes`` without copying: -1 keeps a size, size-1 dims
+        repeat, new dims lead. Its gradient sums over the repeats.
+
+        Example:
+            >>> import chainrule as cr
+            >>> cr.ones((3, 1)).expand(2, -1, 4).shape
+            (2, 3, 4)
+        """
+        from .views import expanded, sizes_of
+
+        return ops.BroadcastTo.apply(self, shape=expanded(self.shape, sizes_of("expand", sizes)))
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        """``expand(other.shape)``."""
+        return self.expand(other.shape)
+
+    def unflatten(self, dim: Any, sizes: Any) -> Tensor:
+        """Dim ``dim`` split into dims of ``sizes`` (one may be -1), undoing ``flatten``."""
+        from .views import sizes_of, unflattened
+
+        split = sizes_of("unflatten", (sizes,))
+        return ops.Reshape.apply(self, shape=unflattened(self.shape, dim, split))
+
+    def t(self) -> Tensor:
+        """A matrix transposed; a tensor of fewer than 2 dims as it is (PyTorch's ``t``)."""
+        if self.ndim > 2:
+            raise ValueError(f"t: expects a tensor of at most 2 dims, got shape {self.shape}")
+        return self.transpose()
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802  (PyTorch's name)
+        """The last two dims swapped: each matrix of a batch transposed."""
+        if self.ndim < 2:
+            raise ValueError(f"mT: expects a tensor of at least 2 dims, got shape {self.shape}")
+        return self.transpose(-2, -1)
+
+    def clone(self) -> Tensor:
+        """A copy in new (row-major) memory, on the graph: its gradient reaches ``self``."""
+        return ops.Clone.apply(self)
+
+    def contiguous(self) -> Tensor:
+        """``self`` if its array is row-major (C-contiguous) already, else a row-major copy
+        on the graph (``clone``); other namespaces have no layout to fix."""
+        if type(self.data) is not np.ndarray or self.data.flags.c_contiguous:
+            return self
+        return ops.Clone.apply(self)
+
+    def argmin(
+        self,
+        dim: int | None = None,
+        keepdim: bool | None = None,
+        *,
+        axis: int | None = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
+        """The index (int64) of the smallest element along ``dim``, or of the flattened
+        tensor; the first one where there are ties, as in PyTorch."""
+        from .extrema import arg_extremum
+
+        axis, keepdims = self._axis_arguments("argmin", axis, keepdims, dim, keepdim)
+        return arg_extremum("argmin", self, axis, keepdims)
+
+    def _compare(self, op: str, other: Any, compare: Any) -> Tensor:
+        """``compare(self, other)`` on the arrays, broadcasting: a bool tensor, no grad."""
+        other = _data(other)
+        try:
+            return Tensor(compare(self.data, other))
+        except ValueError:
+            raise ValueError(
+                f"{op}: shapes {self.shape} and {np.shape(other)} do not broadcast"
+            ) from None
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def is_floating_point(self) -> Any:
+        """Whether the dtype is a (real) floating-point one."""
+        from .dtypes import is_floating_point
+
+        return is_floating_point(self)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """This tensor in ``other``'s dtype (``to(other.dtype)``)."""
+        from .dtypes import cast
+
+        return cast(self, other.dtype)
+
+    def half(self) -> Tensor:
+        """``to(cr.float16)``: on the graph, as every float-to-float cast."""
+        return self.to(np.float16)
+
+    def double(self) -> Tensor:
+        """``to(cr.float64)``."""
+        return self.to(np.float64)
+
+    def long(self) -> Tensor:
+        """``to(cr.int64)``: off the graph, as every cast to an integer dtype."""
+        return self.to(np.int64)
+
+    # NOTE: hidden from mypy, for which a method named float, int or bool would stand for
+    # the builtin in every annotation of the class after it (at run time annotations are
+    # strings). From here on in the class body these three names are the methods.
+    if not TYPE_CHECKING:
+
+        def float(self):
+            """``to(cr.float32)``."""
+            return self.to(np.float32)
+
+        def int(self):
+            """``to(cr.int32)``."""
+            return self.to(np.int32)
+
+        def bool(self):
+            """``to(cr.bool)``: True where nonzero."""
+            return self.to(np.bool_)
+
 
     # -------------------------------------- creation and top-level functions
 

@@ -77,6 +77,11 @@ def asarray(x: Any, dtype: Any = None, like: Any = None) -> np.ndarray:
     return np.asarray(x, dtype=dtype)
 
 
+def clone(x: np.ndarray) -> np.ndarray:
+    """A copy of ``x`` in new row-major memory (``Tensor.clone`` and ``contiguous``)."""
+    return np.array(x, order="C")
+
+
 def sigmoid(a: np.ndarray) -> np.ndarray:
     """1 / (1 + exp(-a)) as exp(-softplus(-a)): no overflow, one buffer for all four passes."""
     out = np.asarray(np.negative(a))  # asarray: a 0-d input's result is a scalar

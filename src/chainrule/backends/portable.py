@@ -32,6 +32,9 @@ class Portable:
     def mask(self, x: Any, keep: Any) -> Any:
         return x * self.xp.astype(keep, x.dtype)  # a product, as cpu's: 0 * inf is NaN
 
+    def clone(self, x: Any) -> Any:
+        return self.xp.asarray(x, copy=True)
+
     def scatter_add(self, values: Any, shape: tuple[int, ...], index: Any) -> Any:
         """zeros(shape) with ``values`` added at ``index``: basic indices by assignment,
         an integer array on the first axis through a one-hot matrix product."""

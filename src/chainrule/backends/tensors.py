@@ -86,7 +86,11 @@ def asarray(x: Any, dtype: Any = None, like: Any = None) -> Any:
 
 
 def astype(x: Tensor, dtype: Any) -> Tensor:
-    return x if x.dtype == dtype else x.astype(dtype)
+    return x if x.dtype == dtype else x.to(dtype)  # float to float: differentiable
+
+
+def clone(x: Tensor) -> Tensor:
+    return ops.Clone.apply(x)
 
 
 def sum(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001

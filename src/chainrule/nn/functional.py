@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .. import conv, ops
+from ..arguments import axis_of
 from ..backends import dtype_kind, namespace
 from ..tensor import Tensor
 from . import init
@@ -68,20 +69,24 @@ def softplus(x: Tensor) -> Tensor:
     return ops.Softplus.apply(x)
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """x - logsumexp(x) along ``axis``, stable for large logits.
+def log_softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """x - logsumexp(x) along ``axis`` (or PyTorch's ``dim``; the last by default), stable
+    for large logits.
 
     Example:
         >>> import chainrule as cr
         >>> log_softmax(cr.tensor([0.0, 0.0])).exp()
         tensor([0.5, 0.5])
     """
-    return ops.LogSoftmax.apply(x, axis=axis)
+    axis = axis_of("log_softmax", axis, dim)
+    return ops.LogSoftmax.apply(x, axis=-1 if axis is None else axis)
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """exp(x) / sum(exp(x)) along ``axis``, through the stable log-softmax."""
-    return ops.LogSoftmax.apply(x, axis=axis).exp()
+def softmax(x: Tensor, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``axis`` (or ``dim``; the last by default), through the
+    stable log-softmax."""
+    axis = axis_of("softmax", axis, dim)
+    return ops.LogSoftmax.apply(x, axis=-1 if axis is None else axis).exp()
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

@@ -70,6 +70,9 @@ __all__ = [
 ]
 
 # -- tensor spelling (views, casts, comparisons)
+from .copies import Cast, Clone  # noqa: E402
+
+__all__ += ["Cast", "Clone"]
 
 # -- creation and top-level functions
 
