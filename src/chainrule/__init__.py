@@ -61,7 +61,7 @@ __all__ = [
 # -- reductions and scans
 
 # -- indexing
-from .ops import (  # noqa: E402
+from .ops.indexing import (  # noqa: E402
     argwhere,
     diag,
     diag_embed,

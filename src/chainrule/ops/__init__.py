@@ -78,53 +78,9 @@ __all__ = [
 # -- reductions and scans
 
 # -- indexing
-from . import indexing
-from .indexing import (
-    argwhere,
-    diag,
-    diag_embed,
-    diagonal,
-    expand_as,
-    gather,
-    index_select,
-    masked_fill,
-    masked_select,
-    nonzero,
-    one_hot,
-    pad,
-    repeat,
-    repeat_interleave,
-    scatter,
-    scatter_add,
-    scatter_reduce,
-    take_along_dim,
-    tile,
-    unfold,
-)
+from . import indexing  # PyTorch's indexing functions, composites: ops.indexing.gather, ...
 
-__all__ += [
-    "indexing",
-    "argwhere",
-    "diag",
-    "diag_embed",
-    "diagonal",
-    "expand_as",
-    "gather",
-    "index_select",
-    "masked_fill",
-    "masked_select",
-    "nonzero",
-    "one_hot",
-    "pad",
-    "repeat",
-    "repeat_interleave",
-    "scatter",
-    "scatter_add",
-    "scatter_reduce",
-    "take_along_dim",
-    "tile",
-    "unfold",
-]
+__all__ += ["indexing"]
 
 # -- activations and losses
 

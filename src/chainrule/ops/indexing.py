@@ -189,13 +189,14 @@ def scatter(input: Any, dim: int, index: Any, src: Any = None, *, value: Any = N
     x, op = _tensor(input), "scatter"
     source = None if src is None else _as_tensors((src, x))[0]
     at = _scatter_index(op, x, dim, index, source)
-    writer = np.full(x.shape, -1, dtype=np.intp)  # which element of the index writes each
-    np.maximum.at(writer, at, np.arange(at[dim].size).reshape(at[dim].shape))
+    shape = np.broadcast_shapes(*(a.shape for a in at))  # the index's
+    writer = np.full(x.shape, -1, dtype=np.intp)  # the last element of the index writing each
+    np.maximum.at(writer, at, np.arange(np.prod(shape, dtype=np.intp)).reshape(shape))
     taken = writer >= 0
     if source is None:
         return Where.apply(Tensor(np.asarray(value, dtype=x.dtype)), x, condition=taken)
     targets = np.nonzero(taken)
-    read = np.unravel_index(writer[targets], at[dim].shape)  # only the winners are read
+    read = np.unravel_index(writer[targets], shape)  # only the winners are read
     written = ScatterAdd.apply(source[read], shape=x.shape, index=targets)
     return Where.apply(written, x, condition=taken)
 
@@ -244,10 +245,10 @@ def _scatter_extremum(
 ) -> Tensor:
     """amax/amin: the extreme's value, its gradient shared evenly by all that equal it."""
     result = x.data.copy()
-    result[at] = part.data  # each scattered spot starts from one of its own values
-    if include_self:
-        result[taken] = x.data[taken]
-    (np.maximum if top else np.minimum).at(result, at, part.data)
+    if not include_self:
+        result[at] = part.data  # each scattered spot starts from one of its own values
+    with np.errstate(invalid="ignore"):  # a NaN wins, as in PyTorch, without a warning
+        (np.maximum if top else np.minimum).at(result, at, part.data)
     if not (x.requires_grad or part.requires_grad):
         return Tensor(result)
     own = (x.data == result) & (include_self | ~taken)
@@ -577,7 +578,8 @@ def diagonal(input: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tenso
     rows, cols = x.shape[d1], x.shape[d2]
     length = max(0, min(rows + min(offset, 0), cols - max(offset, 0)))
     rest = [k for k in range(x.ndim) if k not in (d1, d2)]
-    return x.transpose(*rest, d1, d2)[(Ellipsis, *_diagonal_positions(length, offset))]
+    rows_at, cols_at = _diagonal_positions(length, offset)
+    return x.transpose(*rest, d1, d2)[..., rows_at, cols_at]
 
 
 def diag_embed(input: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
