@@ -19,14 +19,8 @@ import chainrule as cr
 BROADCAST_SHAPES = [(), (4,), (3, 4), (1, 4), (3, 1)]
 BROADCAST_PAIRS = [(a, b) for a in BROADCAST_SHAPES for b in BROADCAST_SHAPES]
 
-# Binary operators, spelled the same for chainrule and torch tensors.
-BINARY_OPERATORS = {
-    "add": lambda a, b: a + b,
-    "sub": lambda a, b: a - b,
-    "mul": lambda a, b: a * b,
-    "div": lambda a, b: a / b,
-    "pow": lambda a, b: a**b,
-}
+# The shapes each unary op is swept over: 0-d, size one, 1-d, 2-d and a size-one middle axis.
+UNARY_SHAPES = [(), (1,), (5,), (3, 4), (2, 1, 3)]
 
 # Basic (view-making) indices for a (2, 3, 4) tensor.
 BASIC_INDICES = {
@@ -138,25 +132,3 @@ def away_from_zero(
     """Values in ±[low, 2): safe as a divisor and far from the kinks of abs and relu."""
     magnitude = rng.uniform(low, 2.0, size=shape)
     return np.asarray(np.where(rng.random(size=shape) < 0.5, -magnitude, magnitude))
-
-
-def binary_operands(
-    rng: np.random.Generator, op: str, shape_a: tuple[int, ...], shape_b: tuple[int, ...]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Operands for ``op`` in its smooth domain: nonzero divisors, positive bases for pow."""
-    a = np.asarray(rng.standard_normal(shape_a))
-    b = np.asarray(rng.standard_normal(shape_b))
-    if op == "div":
-        b = away_from_zero(rng, shape_b)
-    if op == "pow":
-        a = np.asarray(rng.uniform(0.5, 2.0, size=shape_a))
-    return a, b
-
-
-def unary_operand(rng: np.random.Generator, domain: str, shape: tuple[int, ...]) -> np.ndarray:
-    """``positive`` for log and sqrt, ``nonzero`` for abs and relu, else standard normal."""
-    if domain == "positive":
-        return np.asarray(rng.uniform(0.5, 2.0, size=shape))
-    if domain == "nonzero":
-        return away_from_zero(rng, shape, low=0.1)
-    return np.asarray(rng.standard_normal(shape))

@@ -2,11 +2,24 @@
 
 Each ``Spec`` names a chainrule function of Tensors, its NumPy reference (on arrays), its
 PyTorch twin (on torch tensors), the domain its inputs are drawn from and their shapes.
-tests/test_ops_elementwise.py (forward against NumPy), tests/test_vs_torch.py (values and
-grads against torch), tests/test_double_backward.py and tests/test_hvp_vs_torch.py
-(create_graph=True) and tests/test_grad_contract.py (the engine's fresh-grads contract) draw
-their per-op cases from ``SPECS``; adding a primitive means its rule, one line here and its
-export. Specs with a ``grid`` are also swept over shape grids (unary shapes, broadcast pairs).
+These tests draw their per-op cases from ``SPECS``:
+
+- tests/test_vs_torch.py: every spec at its own shapes, values and grads against torch;
+  the ``grid`` specs also over the shape grids and, for binary ones, with a Python scalar
+  on either side;
+- tests/test_ops_elementwise.py: the ``grid`` specs, forward against NumPy and grads
+  against central differences over the same grids, and float32 staying float32 (unary);
+- tests/test_properties.py: the binary ``grid`` specs over random broadcasts (hypothesis);
+- tests/test_hvp_vs_torch.py: every spec, create_graph=True first grads and HVPs against
+  torch, and that every primitive appears on some spec's graph;
+- tests/test_double_backward.py: every spec, create_graph=True first grads against the plain
+  backward and second derivatives against central differences;
+- tests/test_grad_contract.py: every spec's nodes keep the engine's fresh-grads contract.
+
+A ``grid`` spec is "unary" (swept over helpers.UNARY_SHAPES) or "binary" (swept over
+helpers.BROADCAST_PAIRS, and called as ``fn(1.5, x)`` and ``fn(x, 1.5)``, so its three
+columns must accept a Python scalar on either side). Adding an op means its rule, one line
+here and its export.
 
 Domains (one for all inputs, or one per input):
 ``around_one``: uniform in [0.5, 1.5], where log, sqrt, pow and div are smooth (use-cases
@@ -27,7 +40,7 @@ import pytest
 import chainrule as cr
 import chainrule.nn.functional as F
 from chainrule import conv, ops
-from chainrule.autograd import Function
+from chainrule.autograd import Function, graph
 from helpers import away_from_zero
 
 try:
@@ -63,6 +76,13 @@ class Spec:
         shapes = self.shapes if shapes is None else shapes
         rng = np.random.default_rng(seed)
         return [draw_domain(rng, d, s) for d, s in zip(self.domains(len(shapes)), shapes)]
+
+    def draw_beside_scalar(self, side: str, shape: Shape, seed: int = 0) -> np.ndarray:
+        """A binary spec's tensor operand when a Python scalar stands on ``side`` ("left":
+        ``fn(1.5, x)``, "right": ``fn(x, 1.5)``), in the domain of the tensor's position."""
+        assert side in ("left", "right"), side
+        domain = self.domains(2)[1 if side == "left" else 0]
+        return draw_domain(np.random.default_rng(seed), domain, shape)
 
 
 def draw_domain(rng: np.random.Generator, domain: str, shape: Shape) -> np.ndarray:
@@ -689,23 +709,11 @@ def primitives() -> set[type]:
     }
 
 
-def graph_nodes(root: cr.Tensor) -> list[Function]:
-    """Every node of the graph that made ``root``, each once."""
-    seen: dict[int, Function] = {}
-    stack = [root]
-    while stack:
-        ctx = stack.pop()._ctx
-        if ctx is not None and id(ctx) not in seen:
-            seen[id(ctx)] = ctx
-            stack.extend(ctx.inputs)
-    return list(seen.values())
-
-
 def covered_primitives() -> set[type]:
     """The primitive classes on the graphs of the specs."""
     covered: set[type] = set()
     for spec in SPECS.values():
-        covered |= {type(c) for c in graph_nodes(spec.fn(*map(_leaf, spec.draw())))}
+        covered |= {type(t._ctx) for t in graph(spec.fn(*map(_leaf, spec.draw()))) if t._ctx}
     return covered
 
 

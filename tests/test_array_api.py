@@ -87,6 +87,17 @@ def test_mixing_namespaces_names_the_op_and_both():
     a = cr.tensor(xp.asarray([1.0, 2.0]))
     with pytest.raises(TypeError, match=r"Add: .*array_api_strict.*numpy"):
         a + cr.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"Add: .*numpy.*array_api_strict"):
+        cr.tensor([1.0, 2.0]) + a  # NumPy first: it would convert the other silently
+
+
+def test_a_model_left_on_numpy_names_the_layer_and_both_places():
+    layer = nn.Linear(2, 3)
+    with pytest.raises(TypeError, match=r"Linear: .*array_api_strict.*numpy"):
+        layer(cr.tensor(xp.asarray([[1.0, 2.0]], dtype=xp.float32)))
+    layer.to(xp)
+    with pytest.raises(TypeError, match=r"Linear: .*numpy.*array_api_strict"):
+        layer(cr.tensor([[1.0, 2.0]]))
 
 
 @pytest.mark.parametrize("make_opt", [lambda p: optim.SGD(p, lr=0.1, momentum=0.9), optim.Adam])

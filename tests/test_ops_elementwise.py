@@ -10,90 +10,66 @@ import pytest
 
 import chainrule as cr
 from chainrule.backends.cpu import constant
-from helpers import (
-    BROADCAST_PAIRS,
-    binary_operands,
-    check_grad,
-    unary_operand,
-)
-
-BINARY = {
-    "add": (lambda a, b: a + b, np.add),
-    "sub": (lambda a, b: a - b, np.subtract),
-    "mul": (lambda a, b: a * b, np.multiply),
-    "div": (lambda a, b: a / b, np.divide),
-    "pow": (lambda a, b: a**b, np.power),
-}
-
-UNARY = {
-    "neg": (lambda x: -x, np.negative, "any"),
-    "exp": (lambda x: x.exp(), np.exp, "any"),
-    "log": (lambda x: x.log(), np.log, "positive"),
-    "sqrt": (lambda x: x.sqrt(), np.sqrt, "positive"),
-    "abs": (lambda x: x.abs(), np.abs, "nonzero"),
-    "relu": (lambda x: x.relu(), lambda a: np.maximum(a, 0), "nonzero"),
-    "sigmoid": (lambda x: x.sigmoid(), lambda a: 1 / (1 + np.exp(-a)), "any"),
-    "tanh": (lambda x: x.tanh(), np.tanh, "any"),
-    "softplus": (lambda x: cr.ops.Softplus.apply(x), lambda a: np.log1p(np.exp(a)), "any"),
-}
-
-UNARY_SHAPES = [(), (1,), (5,), (3, 4), (2, 1, 3)]
+from helpers import BROADCAST_PAIRS, UNARY_SHAPES, check_grad
+from op_specs import BINARY, SPECS, UNARY
 
 
 def _tensors(*arrays: np.ndarray) -> list[cr.Tensor]:
     return [cr.tensor(a, dtype=np.float64, requires_grad=True) for a in arrays]
 
 
-# ---------------------------------------------------------------------- binary ops
-@pytest.mark.parametrize("op", list(BINARY))
+@pytest.mark.parametrize("op", BINARY)
 @pytest.mark.parametrize("shape_a,shape_b", BROADCAST_PAIRS)
-def test_binary_forward_broadcast(rng, op, shape_a, shape_b):
-    a, b = binary_operands(rng, op, shape_a, shape_b)
-    fn, reference = BINARY[op]
-    out = fn(*_tensors(a, b))
+def test_binary_forward_broadcast(op, shape_a, shape_b):
+    spec = SPECS[op]
+    a, b = spec.draw([shape_a, shape_b])
+    out = spec.fn(*_tensors(a, b))
     assert out.shape == np.broadcast_shapes(shape_a, shape_b)
-    np.testing.assert_allclose(out.data, reference(a, b), rtol=1e-12)
+    np.testing.assert_allclose(out.data, spec.numpy(a, b), rtol=1e-12)
 
 
-@pytest.mark.parametrize("op", list(BINARY))
+@pytest.mark.parametrize("op", BINARY)
 @pytest.mark.parametrize("shape_a,shape_b", BROADCAST_PAIRS)
-def test_binary_grad_broadcast(rng, op, shape_a, shape_b):
-    check_grad(BINARY[op][0], *binary_operands(rng, op, shape_a, shape_b))
+def test_binary_grad_broadcast(op, shape_a, shape_b):
+    spec = SPECS[op]
+    check_grad(spec.fn, *spec.draw([shape_a, shape_b]))
 
 
-@pytest.mark.parametrize("op", list(BINARY))
+@pytest.mark.parametrize("op", BINARY)
 @pytest.mark.parametrize("shape", [(), (3, 4)])
 @pytest.mark.parametrize("side", ["left", "right"])
-def test_binary_python_scalar_operand(rng, op, shape, side):
-    fn, reference = BINARY[op]
-    x = np.asarray(rng.uniform(0.5, 2.0, size=shape))  # positive: a base and a divisor
+def test_binary_python_scalar_operand(op, shape, side):
+    spec = SPECS[op]
+    x = spec.draw_beside_scalar(side, shape)
     scalar = 1.5
     if side == "left":
-        out = fn(scalar, cr.tensor(x, dtype=np.float64))
-        expected = reference(scalar, x)
+        out = spec.fn(scalar, cr.tensor(x, dtype=np.float64))
+        expected = spec.numpy(scalar, x)
     else:
-        out = fn(cr.tensor(x, dtype=np.float64), scalar)
-        expected = reference(x, scalar)
+        out = spec.fn(cr.tensor(x, dtype=np.float64), scalar)
+        expected = spec.numpy(x, scalar)
+    assert out.shape == shape
     np.testing.assert_allclose(out.data, expected, rtol=1e-12)
 
 
-@pytest.mark.parametrize("op", list(BINARY))
+@pytest.mark.parametrize("op", BINARY)
 @pytest.mark.parametrize("shape", [(), (3, 4)])
 @pytest.mark.parametrize("side", ["left", "right"])
-def test_binary_python_scalar_grad(rng, op, shape, side):
-    fn = BINARY[op][0]
-    x = np.asarray(rng.uniform(0.5, 2.0, size=shape))
+def test_binary_python_scalar_grad(op, shape, side):
+    fn = SPECS[op].fn
+    x = SPECS[op].draw_beside_scalar(side, shape)
     if side == "left":
         check_grad(lambda t: fn(1.5, t), x)
     else:
         check_grad(lambda t: fn(t, 1.5), x)
 
 
-@pytest.mark.parametrize("op", list(BINARY))
-def test_binary_only_one_operand_needs_grad(rng, op):
-    a, b = binary_operands(rng, op, (3, 4), (4,))
+@pytest.mark.parametrize("op", BINARY)
+def test_binary_only_one_operand_needs_grad(op):
+    spec = SPECS[op]
+    a, b = spec.draw([(3, 4), (4,)])
     constant = cr.tensor(b, dtype=np.float64)
-    check_grad(lambda t: BINARY[op][0](t, constant), a)
+    check_grad(lambda t: spec.fn(t, constant), a)
 
 
 def test_mul_same_tensor_twice_accumulates():
@@ -143,27 +119,27 @@ def test_div_grad_values():
 
 
 # ---------------------------------------------------------------------- unary ops
-@pytest.mark.parametrize("op", list(UNARY))
+@pytest.mark.parametrize("op", UNARY)
 @pytest.mark.parametrize("shape", UNARY_SHAPES)
-def test_unary_forward(rng, op, shape):
-    fn, reference, domain = UNARY[op]
-    x = unary_operand(rng, domain, shape)
-    out = fn(cr.tensor(x, dtype=np.float64))
+def test_unary_forward(op, shape):
+    spec = SPECS[op]
+    (x,) = spec.draw([shape])
+    out = spec.fn(cr.tensor(x, dtype=np.float64))
     assert out.shape == shape
-    np.testing.assert_allclose(out.data, reference(x), rtol=1e-12)
+    np.testing.assert_allclose(out.data, spec.numpy(x), rtol=1e-12)
 
 
-@pytest.mark.parametrize("op", list(UNARY))
+@pytest.mark.parametrize("op", UNARY)
 @pytest.mark.parametrize("shape", UNARY_SHAPES)
-def test_unary_grad(rng, op, shape):
-    fn, _, domain = UNARY[op]
-    check_grad(fn, unary_operand(rng, domain, shape))
+def test_unary_grad(op, shape):
+    spec = SPECS[op]
+    check_grad(spec.fn, *spec.draw([shape]))
 
 
 @pytest.mark.parametrize("op", ["abs", "relu"])
 def test_kink_grad_at_zero_is_zero(op):
     x = cr.tensor([0.0], dtype=np.float64, requires_grad=True)
-    UNARY[op][0](x).sum().backward()
+    SPECS[op].fn(x).sum().backward()
     np.testing.assert_array_equal(x.grad.data, [0.0])
 
 
@@ -300,9 +276,9 @@ def test_float32_scalar_operand_stays_float32(fn):
     assert out.dtype == np.float32
 
 
-@pytest.mark.parametrize("op", list(UNARY))
+@pytest.mark.parametrize("op", UNARY)
 def test_float32_unary_stays_float32(op):
-    assert UNARY[op][0](_f32()).dtype == np.float32
+    assert SPECS[op].fn(_f32()).dtype == np.float32
 
 
 @pytest.mark.parametrize(
@@ -354,11 +330,11 @@ def test_python_float_tensor_defaults_to_float32():
 
 
 # ---------------------------------------------------------------------- error paths
-@pytest.mark.parametrize("op,fn", [("add", BINARY["add"][0]), ("mul", BINARY["mul"][0])])
-def test_binary_non_broadcastable_raises(op, fn):
+@pytest.mark.parametrize("op", ["add", "mul"])
+def test_binary_non_broadcastable_raises(op):
     a, b = cr.tensor(np.ones(3)), cr.tensor(np.ones(4))
     with pytest.raises(ValueError, match=re.escape(f"{op}: shapes (3,) and (4,)")):
-        fn(a, b)
+        SPECS[op].fn(a, b)
 
 
 def test_add_non_broadcastable_2d_names_both_shapes():

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import chainrule as cr
+import op_specs
 from chainrule.data import load_mnist
-from helpers import BINARY_OPERATORS
 
 SETTINGS = settings(max_examples=40, deadline=None)
 
@@ -28,7 +28,8 @@ def broadcast_pair(draw):
     return tuple(left), tuple(right[drop:])
 
 
-BINARY = {**BINARY_OPERATORS, "where": lambda a, b: cr.where(a.data > 0.5, a, b)}
+BINARY = {name: op_specs.SPECS[name].fn for name in op_specs.BINARY}
+BINARY["where"] = lambda a, b: cr.where(a.data > 0.5, a, b)
 
 
 @SETTINGS

@@ -14,58 +14,50 @@ import chainrule as cr  # noqa: E402
 import chainrule.nn.functional as F  # noqa: E402
 from helpers import (  # noqa: E402  (after the importorskip)
     BASIC_INDICES,
-    BINARY_OPERATORS,
     BROADCAST_PAIRS,
-    binary_operands,
+    UNARY_SHAPES,
     check_vs_torch,
-    unary_operand,
 )
+from op_specs import BINARY, SPECS, UNARY, params  # noqa: E402
 
 REDUCTIONS = ["mean", "sum", "none"]
 
-# Operators and these methods are spelled the same in chainrule and torch.
-BINARY = BINARY_OPERATORS
 
-UNARY = {
-    "neg": (lambda x: -x, lambda x: -x, "any"),
-    "exp": (lambda x: x.exp(), lambda x: x.exp(), "any"),
-    "log": (lambda x: x.log(), lambda x: x.log(), "positive"),
-    "sqrt": (lambda x: x.sqrt(), lambda x: x.sqrt(), "positive"),
-    "abs": (lambda x: x.abs(), lambda x: x.abs(), "nonzero"),
-    "relu": (lambda x: x.relu(), lambda x: x.relu(), "nonzero"),
-    "sigmoid": (lambda x: x.sigmoid(), lambda x: x.sigmoid(), "any"),
-    "tanh": (lambda x: x.tanh(), lambda x: x.tanh(), "any"),
-    "softplus": (F.softplus, TF.softplus, "any"),
-}
+# ---------------------------------------------------------------------- every spec
+@pytest.mark.parametrize("spec", params())
+def test_spec_matches_torch(spec):
+    """Each line of tests/op_specs.py at its own shapes: values and every input's grad."""
+    check_vs_torch(spec.fn, spec.torch, *spec.draw())
 
 
 # ---------------------------------------------------------------------- elementwise
-@pytest.mark.parametrize("op", list(BINARY))
+@pytest.mark.parametrize("op", BINARY)
 @pytest.mark.parametrize("shape_a,shape_b", BROADCAST_PAIRS)
-def test_binary_broadcast(rng, op, shape_a, shape_b):
-    fn = BINARY[op]
-    check_vs_torch(fn, fn, *binary_operands(rng, op, shape_a, shape_b))
+def test_binary_broadcast(op, shape_a, shape_b):
+    spec = SPECS[op]
+    check_vs_torch(spec.fn, spec.torch, *spec.draw([shape_a, shape_b]))
 
 
-@pytest.mark.parametrize("op", list(BINARY))
+@pytest.mark.parametrize("op", BINARY)
 @pytest.mark.parametrize("shape", [(), (3, 4)])
-def test_binary_python_scalar_left(rng, op, shape):
-    fn = BINARY[op]
-    x = rng.uniform(0.5, 2.0, size=shape)
-    check_vs_torch(lambda t: fn(1.5, t), lambda t: fn(1.5, t), x)
+def test_binary_python_scalar_left(op, shape):
+    spec = SPECS[op]
+    x = spec.draw_beside_scalar("left", shape)
+    check_vs_torch(lambda t: spec.fn(1.5, t), lambda t: spec.torch(1.5, t), x)
 
 
-@pytest.mark.parametrize("op", list(BINARY))
+@pytest.mark.parametrize("op", BINARY)
 @pytest.mark.parametrize("shape", [(), (3, 4)])
-def test_binary_python_scalar_right(rng, op, shape):
-    fn = BINARY[op]
-    x = rng.uniform(0.5, 2.0, size=shape)
-    check_vs_torch(lambda t: fn(t, 1.5), lambda t: fn(t, 1.5), x)
+def test_binary_python_scalar_right(op, shape):
+    spec = SPECS[op]
+    x = spec.draw_beside_scalar("right", shape)
+    check_vs_torch(lambda t: spec.fn(t, 1.5), lambda t: spec.torch(t, 1.5), x)
 
 
 def test_pow_zero_base():
-    fn = BINARY["pow"]
-    check_vs_torch(fn, fn, np.array([0.0, 0.0, 0.5, 1.0]), np.array([0.0, 2.0, 3.0, 0.0]))
+    spec = SPECS["pow"]
+    a, b = np.array([0.0, 0.0, 0.5, 1.0]), np.array([0.0, 2.0, 3.0, 0.0])
+    check_vs_torch(spec.fn, spec.torch, a, b)
 
 
 @pytest.mark.parametrize("create_graph", [False, True])
@@ -85,9 +77,9 @@ def test_pow_zero_base_negative_exponent(create_graph):
 def test_pow_edge_bases_tensor_exponent(create_graph):
     a = np.array([np.inf, -np.inf, np.inf, 0.0, 0.0, 0.0, 0.0, 2.0])
     b = np.array([0.0, 0.0, 2.0, -1.0, -0.5, 0.0, 2.0, 0.0])
-    fn = BINARY["pow"]
+    spec = SPECS["pow"]
     with np.errstate(divide="ignore", invalid="ignore"):  # inf and nan where torch has them
-        check_vs_torch(fn, fn, a, b, create_graph=create_graph)
+        check_vs_torch(spec.fn, spec.torch, a, b, create_graph=create_graph)
 
 
 def test_pow_integer_negative_exponent_raises_like_torch():
@@ -97,19 +89,18 @@ def test_pow_integer_negative_exponent_raises_like_torch():
         cr.tensor([1, 2]) ** -2
 
 
-@pytest.mark.parametrize("op", list(UNARY))
-@pytest.mark.parametrize("shape", [(), (1,), (5,), (3, 4), (2, 1, 3)])
-def test_unary_shapes(rng, op, shape):
-    ours, theirs, domain = UNARY[op]
-    check_vs_torch(ours, theirs, unary_operand(rng, domain, shape))
+@pytest.mark.parametrize("op", UNARY)
+@pytest.mark.parametrize("shape", UNARY_SHAPES)
+def test_unary_shapes(op, shape):
+    spec = SPECS[op]
+    check_vs_torch(spec.fn, spec.torch, *spec.draw([shape]))
 
 
 @pytest.mark.parametrize("op", ["sigmoid", "tanh", "softplus"])
 def test_unary_large_inputs(op):
     x = np.array([-1000.0, -50.0, -1.0, 0.0, 1.0, 50.0, 1000.0])
-    ours, theirs, _ = UNARY[op]
     with np.errstate(over="raise", invalid="raise", divide="raise"):
-        check_vs_torch(ours, theirs, x)
+        check_vs_torch(SPECS[op].fn, SPECS[op].torch, x)
 
 
 WHERE_SHAPES = [

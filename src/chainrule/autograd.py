@@ -157,10 +157,15 @@ class Function:
             needs_grad.append(x.requires_grad)
         # The inputs' namespace, which rules call as ``self.xp`` (NOTE: found once here, not
         # by a namespace() call in each rule: one call fewer per forward and per backward).
-        self.xp = _cpu if not arrays or type(arrays[0]) is _ndarray else namespace(arrays[0])
+        if not arrays or type(arrays[0]) is _ndarray:
+            self.xp = _cpu
+            if arrays and type(arrays[-1]) is not _ndarray:  # NumPy would convert it silently
+                same_place(type(self).__name__, arrays)
+        else:
+            self.xp = namespace(arrays[0])
         try:
             data = self.forward(*arrays, **params)
-        except (TypeError, ValueError):
+        except (AttributeError, TypeError, ValueError):
             same_place(type(self).__name__, arrays)  # a clearer error when inputs are mixed
             raise
         if type(data) is not _ndarray:  # another namespace: all inputs must live there
