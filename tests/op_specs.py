@@ -557,6 +557,188 @@ _SPECS = [
     # -- reductions and scans
 
     # -- indexing
+    Spec(
+        "gather_repeated",
+        lambda a: cr.gather(a * a, 1, [[0, 2, 0], [3, 3, 1]]) * a[:2, :3],
+        lambda a: np.take_along_axis((a * a)[:2], np.array([[0, 2, 0], [3, 3, 1]]), 1) * a[:2, :3],
+        lambda a: torch.gather(a * a, 1, torch.tensor([[0, 2, 0], [3, 3, 1]])) * a[:2, :3],
+        "around_one",
+        ((3, 4),),
+    ),
+    Spec(
+        "take_along_dim_broadcast",
+        lambda a: cr.take_along_dim(a * a, [[1, -1, 1]], 1) * a[:, :3],
+        lambda a: np.take_along_axis(a * a, np.array([[1, -1, 1]]), 1) * a[:, :3],
+        lambda a: torch.take_along_dim(a * a, torch.tensor([[1, -1, 1]]), 1) * a[:, :3],
+        "around_one",
+        ((3, 4),),
+    ),
+    Spec(
+        "scatter_unique",
+        lambda a, b: cr.scatter(a * a, 1, [[0, 2, 1], [3, 1, 0]], b * b) * a,
+        lambda a, b: _torch_numpy(
+            lambda t: t.scatter(1, torch.tensor([[0, 2, 1], [3, 1, 0]]), torch.tensor(b * b)), a * a
+        )
+        * a,
+        lambda a, b: (a * a).scatter(1, torch.tensor([[0, 2, 1], [3, 1, 0]]), b * b) * a,
+        "around_one",
+        ((3, 4), (2, 3)),
+    ),
+    Spec(
+        "scatter_add_repeated",
+        lambda a, b: cr.scatter_add(a * a, 1, [[0, 2, 0], [3, 3, 1]], b * b) * a,
+        lambda a, b: _torch_numpy(
+            lambda t: t.scatter_add(1, torch.tensor([[0, 2, 0], [3, 3, 1]]), torch.tensor(b * b)),
+            a * a,
+        )
+        * a,
+        lambda a, b: (a * a).scatter_add(1, torch.tensor([[0, 2, 0], [3, 3, 1]]), b * b) * a,
+        "around_one",
+        ((3, 4), (2, 3)),
+    ),
+    *[
+        Spec(
+            f"scatter_reduce_{reduce}{'' if include_self else '_no_self'}",
+            lambda a, b, r=reduce, s=include_self: cr.scatter_reduce(
+                a * a, 1, [[0, 2, 0], [3, 3, 3]], b * b, r, include_self=s
+            )
+            * a,
+            lambda a, b, r=reduce, s=include_self: _torch_numpy(
+                lambda t: t.scatter_reduce(
+                    1, torch.tensor([[0, 2, 0], [3, 3, 3]]), torch.tensor(b * b), r, include_self=s
+                ),
+                a * a,
+            )
+            * a,
+            lambda a, b, r=reduce, s=include_self: (a * a).scatter_reduce(
+                1, torch.tensor([[0, 2, 0], [3, 3, 3]]), b * b, r, include_self=s
+            )
+            * a,
+            "around_one",
+            ((3, 4), (2, 3)),
+        )
+        for reduce, include_self in [
+            ("sum", False),
+            ("mean", True),
+            ("mean", False),
+            ("amax", True),
+            ("amin", False),
+            ("prod", True),
+            ("prod", False),
+        ]
+    ],
+    Spec(
+        "index_select_repeated",
+        lambda a: cr.index_select(a * a, 0, [2, 0, 2]) * a,
+        lambda a: (a * a)[[2, 0, 2]] * a,
+        lambda a: torch.index_select(a * a, 0, torch.tensor([2, 0, 2])) * a,
+        "around_one",
+        ((3, 4),),
+    ),
+    Spec(
+        "masked_fill",
+        lambda a: (a * a).masked_fill(np.array([True, False, True, False]), 0.5) * a,
+        lambda a: np.where(np.array([True, False, True, False]), 0.5, a * a) * a,
+        lambda a: (a * a).masked_fill(torch.tensor([True, False, True, False]), 0.5) * a,
+        "around_one",
+        ((3, 4),),
+    ),
+    Spec(
+        "masked_select_broadcast",
+        lambda a: (a * a).masked_select(np.array([[True], [False], [True]])) * a[::2].reshape(-1),
+        lambda a: (a * a)[::2].reshape(-1) * a[::2].reshape(-1),
+        lambda a: (a * a).masked_select(torch.tensor([[True], [False], [True]]))
+        * a[::2].reshape(-1),
+        "around_one",
+        ((3, 4),),
+    ),
+    Spec(
+        "repeat",
+        lambda a: (a * a).repeat(2, 1, 3) * a.repeat(2, 1, 3),
+        lambda a: np.tile(a * a, (2, 1, 3)) * np.tile(a, (2, 1, 3)),
+        lambda a: (a * a).repeat(2, 1, 3) * a.repeat(2, 1, 3),
+        "around_one",
+        ((3, 4),),
+    ),
+    Spec(
+        "tile",
+        lambda a: (a * a).tile((2,)) * a.tile((1, 2)),
+        lambda a: np.tile(a * a, (2,)) * np.tile(a, (1, 2)),
+        lambda a: (a * a).tile((2,)) * a.tile((1, 2)),
+        "around_one",
+        ((3, 4),),
+    ),
+    Spec(
+        "repeat_interleave",
+        lambda a: (a * a).repeat_interleave([2, 0, 1], dim=0) * a.repeat_interleave(2)[:4],
+        lambda a: np.repeat(a * a, [2, 0, 1], axis=0) * np.repeat(a, 2)[:4],
+        lambda a: (a * a).repeat_interleave(torch.tensor([2, 0, 1]), dim=0)
+        * a.repeat_interleave(2)[:4],
+        "around_one",
+        ((3, 4),),
+    ),
+    Spec(
+        "expand_as",
+        lambda a, b: (a * a).expand_as(b) * b,
+        lambda a, b: np.broadcast_to(a * a, b.shape) * b,
+        lambda a, b: (a * a).expand_as(b) * b,
+        "around_one",
+        ((3, 1), (2, 3, 4)),
+    ),
+    Spec(
+        "pad_constant_crop",
+        lambda a: F.pad(a * a, (1, 2, -1, 1), value=0.5) * F.pad(a, (1, 2, -1, 1)),
+        lambda a: np.pad((a * a)[1:], ((0, 1), (1, 2)), constant_values=0.5)
+        * np.pad(a[1:], ((0, 1), (1, 2))),
+        lambda a: TF.pad(a * a, (1, 2, -1, 1), value=0.5) * TF.pad(a, (1, 2, -1, 1)),
+        "around_one",
+        ((3, 4),),
+    ),
+    *[
+        Spec(
+            f"pad_{mode}",
+            lambda a, m=mode: F.pad(a * a, (2, 1, 1, 2), mode=m) * F.pad(a, (2, 1, 1, 2), mode=m),
+            lambda a, m=np_mode: np.pad(a * a, ((0, 0), (1, 2), (2, 1)), mode=m)
+            * np.pad(a, ((0, 0), (1, 2), (2, 1)), mode=m),
+            lambda a, m=mode: TF.pad(a * a, (2, 1, 1, 2), mode=m)
+            * TF.pad(a, (2, 1, 1, 2), mode=m),
+            "around_one",
+            ((2, 3, 4),),
+        )
+        for mode, np_mode in [("reflect", "reflect"), ("replicate", "edge"), ("circular", "wrap")]
+    ],
+    Spec(
+        "unfold_overlapping",
+        lambda a: (a * a).unfold(0, 3, 2) * a.unfold(0, 3, 2),
+        lambda a: np.lib.stride_tricks.sliding_window_view(a * a, 3, axis=0)[::2]
+        * np.lib.stride_tricks.sliding_window_view(a, 3, axis=0)[::2],
+        lambda a: (a * a).unfold(0, 3, 2) * a.unfold(0, 3, 2),
+        "around_one",
+        ((5, 2),),
+    ),
+    Spec(
+        "diagonal",
+        **_same(lambda a: (a * a).diagonal(1, 0, 2) * a.diagonal(1, 0, 2)),
+        domain="around_one",
+        shapes=((3, 2, 4),),
+    ),
+    Spec(
+        "diag_vector",
+        lambda a: cr.diag(a * a, -1) * cr.diag(a, -1),
+        lambda a: np.diag(a * a, -1) * np.diag(a, -1),
+        lambda a: torch.diag(a * a, -1) * torch.diag(a, -1),
+        "around_one",
+        ((3,),),
+    ),
+    Spec(
+        "diag_embed",
+        lambda a: cr.diag_embed(a * a, -1, 0, 2) * cr.diag_embed(a, -1, 0, 2),
+        lambda a: _torch_numpy(torch.diag_embed, a * a, -1, 0, 2)
+        * _torch_numpy(torch.diag_embed, a, -1, 0, 2),
+        lambda a: torch.diag_embed(a * a, -1, 0, 2) * torch.diag_embed(a, -1, 0, 2),
+        "around_one",
+        ((2, 3),),
+    ),
 
     # -- activations and losses
 

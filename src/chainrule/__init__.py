@@ -109,6 +109,41 @@ __all__ += [
 # -- reductions and scans
 
 # -- indexing
+from .ops.indexing import (  # noqa: E402
+    argwhere,
+    diag,
+    diag_embed,
+    diagonal,
+    gather,
+    index_select,
+    masked_fill,
+    masked_select,
+    nonzero,
+    repeat_interleave,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+    take_along_dim,
+    tile,
+)
+
+__all__ += [
+    "argwhere",
+    "diag",
+    "diag_embed",
+    "diagonal",
+    "gather",
+    "index_select",
+    "masked_fill",
+    "masked_select",
+    "nonzero",
+    "repeat_interleave",
+    "scatter",
+    "scatter_add",
+    "scatter_reduce",
+    "take_along_dim",
+    "tile",
+]
 
 # -- activations and losses
 

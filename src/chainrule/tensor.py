@@ -803,6 +803,89 @@ class Tensor:
     # -------------------------------------- reductions and scans
 
     # -------------------------------------- indexing
+    # PyTorch's indexing methods; each is the function of the same name in ops/indexing.py.
+    def gather(self, dim: int, index: Any) -> Tensor:
+        """``out[i][j] = self[i][index[i][j]]`` for ``dim=1``; see ``chainrule.gather``."""
+        return ops.indexing.gather(self, dim, index)
+
+    def take_along_dim(self, indices: Any, dim: int | None = None) -> Tensor:
+        """``gather`` with broadcast (and negative) indices; see ``chainrule.take_along_dim``."""
+        return ops.indexing.take_along_dim(self, indices, dim)
+
+    def scatter(self, dim: int, index: Any, src: Any = None, *, value: Any = None) -> Tensor:
+        """``src`` (or ``value``) written at ``index`` along ``dim``; see ``chainrule.scatter``."""
+        return ops.indexing.scatter(self, dim, index, src, value=value)
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Tensor:
+        """``src`` added at ``index`` along ``dim``; see ``chainrule.scatter_add``."""
+        return ops.indexing.scatter_add(self, dim, index, src)
+
+    def scatter_reduce(
+        self, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True
+    ) -> Tensor:
+        """``src`` reduced into self at ``index``; see ``chainrule.scatter_reduce``."""
+        return ops.indexing.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def index_select(self, dim: int, index: Any) -> Tensor:
+        """The entries at the 1-D ``index`` along ``dim``."""
+        return ops.indexing.index_select(self, dim, index)
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        """``value`` where the bool ``mask`` holds, self elsewhere."""
+        return ops.indexing.masked_fill(self, mask, value)
+
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        """``masked_fill`` in place (as ``copy_``, not recorded on the graph); returns self."""
+        keep = ops.indexing.check_mask("masked_fill_", mask, self.shape)
+        (fill,) = self._writable("masked_fill_", (value,))
+        np.copyto(self.data, fill, casting="unsafe", where=keep)
+        return self
+
+    def masked_select(self, mask: Any) -> Tensor:
+        """The entries where the bool ``mask`` holds, as 1-D."""
+        return ops.indexing.masked_select(self, mask)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        """The int64 coordinates of the nonzero entries; see ``chainrule.nonzero``."""
+        return ops.indexing.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self) -> Tensor:
+        """The int64 coordinates of the nonzero entries, one row each."""
+        return ops.indexing.argwhere(self)
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        """Self tiled ``sizes[i]`` times along each axis (``x.repeat(2, 1)``)."""
+        return ops.indexing.repeat(self, *sizes)
+
+    def tile(self, *dims: Any) -> Tensor:
+        """``repeat`` with ``dims`` padded with leading ones to self's rank."""
+        return ops.indexing.tile(self, dims[0] if len(dims) == 1 else dims)
+
+    def repeat_interleave(
+        self, repeats: Any, dim: int | None = None, *, output_size: int | None = None
+    ) -> Tensor:
+        """Each entry along ``dim`` repeated; see ``chainrule.repeat_interleave``."""
+        return ops.indexing.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def expand_as(self, other: Any) -> Tensor:
+        """Self broadcast to ``other``'s shape."""
+        return ops.indexing.expand_as(self, other)
+
+    def unfold(self, dimension: int, size: int, step: int) -> Tensor:
+        """The windows of ``size`` entries ``step`` apart along ``dimension``, as a last dim."""
+        return ops.indexing.unfold(self, dimension, size, step)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        """The ``offset`` diagonal of the matrices on ``dim1`` and ``dim2``, as a last dim."""
+        return ops.indexing.diagonal(self, offset, dim1, dim2)
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        """A 1-D self on a matrix's ``diagonal``, or a matrix's ``diagonal``."""
+        return ops.indexing.diag(self, diagonal)
+
+    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+        """Matrices with self's last dim on their ``offset`` diagonal."""
+        return ops.indexing.diag_embed(self, offset, dim1, dim2)
 
 
 # ---------------------------------------------------------------------- helpers

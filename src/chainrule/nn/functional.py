@@ -357,3 +357,7 @@ def dropout(
     keep = generator.random(x.shape, dtype=np.float32 if dtype == np.float32 else np.float64) >= p
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
     return x * Tensor(np.multiply(keep, scale, dtype=dtype))
+
+
+# ---------------------------------------------------------------------- indexing
+from ..ops.indexing import one_hot, pad  # noqa: E402, F401  (F.one_hot, F.pad, as PyTorch's)

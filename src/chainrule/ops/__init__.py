@@ -81,6 +81,9 @@ __all__ += ["Cast", "Clone"]
 # -- reductions and scans
 
 # -- indexing
+from . import indexing  # PyTorch's indexing functions, composites: ops.indexing.gather, ...
+
+__all__ += ["indexing"]
 
 # -- activations and losses
 
