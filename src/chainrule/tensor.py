@@ -867,10 +867,6 @@ class Tensor:
         """Each entry along ``dim`` repeated; see ``chainrule.repeat_interleave``."""
         return ops.indexing.repeat_interleave(self, repeats, dim, output_size=output_size)
 
-    def expand_as(self, other: Any) -> Tensor:
-        """Self broadcast to ``other``'s shape."""
-        return ops.indexing.expand_as(self, other)
-
     def unfold(self, dimension: int, size: int, step: int) -> Tensor:
         """The windows of ``size`` entries ``step`` apart along ``dimension``, as a last dim."""
         return ops.indexing.unfold(self, dimension, size, step)

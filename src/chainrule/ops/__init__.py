@@ -81,7 +81,7 @@ __all__ += ["Cast", "Clone"]
 # -- reductions and scans
 
 # -- indexing
-from . import indexing  # PyTorch's indexing functions, composites: ops.indexing.gather, ...
+from . import indexing  # noqa: E402  (composites: ops.indexing.gather, ...)
 
 __all__ += ["indexing"]
 

@@ -449,11 +449,6 @@ def repeat_interleave(
     return out
 
 
-def expand_as(input: Any, other: Any) -> Tensor:
-    """``input`` broadcast to ``other``'s shape (no copy; the gradient sums the copies)."""
-    return _tensor(input).broadcast_to(_tensor(other).shape)
-
-
 # ---------------------------------------------------------------------- padding
 def _positions(mode: str, i: np.ndarray, n: int) -> np.ndarray:
     """The source of each padded position ``i`` (from -left to n + right) along a dim of n."""
