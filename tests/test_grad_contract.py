@@ -42,6 +42,8 @@ EXTRA_CASES = {
         ),
         [(2, 12, 25)],
     ),
+    "einsum": (lambda a, b: cr.einsum("ij,jk,kk->ik", a * a, b, b), [(3, 4), (4, 4)]),
+    "einsum_own_letters": (lambda a, b: cr.einsum("ij,kl->ki", a, b), [(3, 4), (2, 5)]),
 }
 
 

@@ -72,6 +72,20 @@ __all__ = [
 # -- tensor spelling (views, casts, comparisons)
 
 # -- creation and top-level functions
+from .movement import concat as cat  # noqa: E402
+from .structure import (  # noqa: E402
+    Einsum,
+    chunk,
+    einsum,
+    flip,
+    meshgrid,
+    roll,
+    split,
+    tril,
+    triu,
+)
+
+__all__ += ["Einsum", "cat", "chunk", "einsum", "flip", "meshgrid", "roll", "split", "tril", "triu"]
 
 # -- elementwise math
 

@@ -6,6 +6,7 @@ import functools
 import itertools
 from typing import Any
 
+from ..arguments import axis_of
 from ..autograd import Function, _as_tensors
 from ..backends import unbroadcast
 from ..tensor import Tensor
@@ -130,27 +131,29 @@ class Concat(Function, fresh_grads=True):
         return tuple(grad[(slice(None),) * axis + (slice(s, e),)] for s, e in zip(starts, bounds))
 
 
-def concat(tensors: Any, axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis.
+def concat(tensors: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis (``axis=`` or ``dim=``, 0 by default); ``cr.cat``.
 
     Example:
         >>> import chainrule as cr
         >>> cr.concat([cr.ones((1, 2)), cr.zeros((1, 2))]).shape
         (2, 2)
     """
+    axis = axis_of("concat", axis, dim) or 0
     if len(tensors) == 0:
         raise ValueError("concat: expected a non-empty sequence of tensors")
     return Concat.apply(*tensors, axis=axis)
 
 
-def stack(tensors: Any, axis: int = 0) -> Tensor:
-    """Join tensors of one shape along a new axis.
+def stack(tensors: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Join tensors of one shape along a new axis (``axis=`` or ``dim=``, 0 by default).
 
     Example:
         >>> import chainrule as cr
-        >>> cr.stack([cr.ones(3), cr.zeros(3)], axis=1).shape
+        >>> cr.stack([cr.ones(3), cr.zeros(3)], dim=1).shape
         (3, 2)
     """
+    axis = axis_of("stack", axis, dim) or 0
     if len(tensors) == 0:
         raise ValueError("stack: expected a non-empty sequence of tensors")
     tensors = _as_tensors(tuple(tensors))
