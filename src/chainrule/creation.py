@@ -162,7 +162,7 @@ def arange(
     """``start, start + step, ...`` up to ``end`` (excluded); ``arange(end)`` starts at 0.
 
     Integer arguments give int64, any float float32; values are computed in float64 and
-    then cast, as PyTorch does.
+    then cast, as PyTorch does (which truncates the arguments first for an integer dtype).
 
     Example:
         >>> import chainrule as cr
@@ -172,6 +172,9 @@ def arange(
     if end is None:
         start, end = 0, start
     bounds = [_number("arange", x) for x in (start, end, step)]
+    exact = all(isinstance(x, int) for x in bounds)
+    if dtype is not None and np.dtype(dtype).kind in "biu":  # PyTorch casts them first
+        bounds, exact = [int(x) for x in bounds], True
     start, end, step = bounds
     if step == 0:
         raise ValueError("arange: step must be nonzero")
@@ -181,7 +184,6 @@ def arange(
         raise ValueError(
             f"arange: end {end} lies the other way from start {start} than step {step} goes"
         )
-    exact = all(isinstance(x, int) for x in bounds)
     default = np.int64 if exact else DEFAULT_DTYPE
     array = np.arange(start, end, step, dtype=np.int64 if exact else np.float64)
     return new_tensor(array.astype(default if dtype is None else dtype), device, requires_grad)

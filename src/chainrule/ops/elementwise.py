@@ -314,15 +314,18 @@ def where(condition: Any, a: Any = None, b: Any = None) -> Any:
         return tuple(Tensor(i) for i in xp.nonzero(flat))
     if a is None or b is None:
         raise TypeError("where: give both a and b, or neither")
-    if isinstance(a, float) or isinstance(b, float):
-        a, b = (_as_float(x) for x in (a, b))
-    return Where.apply(a, b, condition=condition)
+    return Where.apply(_promoted(a, b), _promoted(b, a), condition=condition)
 
 
-def _as_float(x: Any) -> Any:
-    """An integer or bool operand (a number or a tensor) as float32, PyTorch's promotion."""
-    if isinstance(x, int):
-        return float(x)
-    if isinstance(x, Tensor) and dtype_kind(x.dtype) in "biu":
-        return Tensor(np.asarray(x.data, dtype=DEFAULT_DTYPE))
+def _promoted(x: Any, other: Any) -> Any:
+    """``x`` as PyTorch promotes it beside ``other``: a Python float beside integers or bools
+    makes both float32, a Python int beside a bool tensor is int64 (other Python numbers
+    take the tensor's dtype, as in every op)."""
+    if isinstance(x, float) or isinstance(other, float):
+        if isinstance(x, int):
+            return float(x)
+        if isinstance(x, Tensor) and dtype_kind(x.dtype) in "biu":
+            return Tensor(np.asarray(x.data, dtype=DEFAULT_DTYPE))
+    elif isinstance(x, int) and isinstance(other, Tensor) and dtype_kind(other.dtype) == "b":
+        return Tensor(np.asarray(x, dtype=np.int64))
     return x

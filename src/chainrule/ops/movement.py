@@ -128,7 +128,8 @@ class Concat(Function, fresh_grads=True):
     def backward(self, grad: Array) -> Grads:
         axis, bounds = self.saved  # each input gets its own block
         starts = [0, *bounds[:-1]]
-        return tuple(grad[(slice(None),) * axis + (slice(s, e),)] for s, e in zip(starts, bounds))
+        before = (slice(None),) * axis  # and the Ellipsis, which strict namespaces want
+        return tuple(grad[(*before, slice(s, e), ...)] for s, e in zip(starts, bounds))
 
 
 def concat(tensors: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:

@@ -18,7 +18,7 @@ from ..autograd import Function, _as_tensors
 from ..tensor import Tensor
 from ._shared import Array, Grads
 from .elementwise import Where
-from .movement import BroadcastTo, Concat, GetItem, Transpose
+from .movement import BroadcastTo, Concat, GetItem
 
 
 def _tensor(x: Any) -> Tensor:
@@ -42,8 +42,15 @@ def _dims(op: str, dims: Any, ndim: int) -> tuple[int, ...]:
     return axes
 
 
+def _beside(array: np.ndarray, x: Tensor) -> Any:
+    """A NumPy constant (a mask, an index) in the namespace and on the device of ``x``."""
+    if type(x.data) is np.ndarray:
+        return array
+    return x.data.__array_namespace__().asarray(array, device=x.data.device)
+
+
 def _slice(x: Tensor, axis: int, start: int, stop: int) -> Tensor:
-    return GetItem.apply(x, index=(slice(None),) * axis + (slice(start, stop),))
+    return GetItem.apply(x, index=(slice(None),) * axis + (slice(start, stop), Ellipsis))
 
 
 # ---------------------------------------------------------------------- split and chunk
@@ -167,9 +174,7 @@ def _triangle(op: str, input: Any, diagonal: int, lower: bool) -> Tensor:  # noq
     k = operator.index(diagonal)
     keep = np.tri(*x.shape[-2:], k=k if lower else k - 1, dtype=bool)
     keep = keep if lower else ~keep
-    if type(x.data) is not np.ndarray:  # the mask joins the data's namespace
-        keep = x.data.__array_namespace__().asarray(keep, device=x.data.device)
-    return Where.apply(x, 0, condition=keep)
+    return Where.apply(x, 0, condition=_beside(keep, x))
 
 
 # ---------------------------------------------------------------------- meshgrid
@@ -247,8 +252,9 @@ def einsum(equation: str, *operands: Any) -> Tensor:
 
     Letters are a-z and A-Z; ``...`` stands for the dims no letter names (broadcast between
     operands); without ``->`` the output is the letters used once, in alphabetical order,
-    after the ``...`` dims. A letter repeated in one operand takes its diagonal; dims of
-    size 1 broadcast. Operands may also come as one list.
+    after the ``...`` dims. A letter repeated in one operand takes its diagonal (a product
+    with the identity: a second letter and ``eye``); dims of size 1 broadcast. Operands may
+    also come as one list.
 
     Example:
         >>> import chainrule as cr
@@ -273,15 +279,31 @@ def einsum(equation: str, *operands: Any) -> Tensor:
                     f"einsum: letter {letter!r} has size {sizes[letter]} in one place and {n} "
                     f"in operand {i} (shape {x.shape}); sizes must match or be 1"
                 )
-    for i, (x, term) in enumerate(zip(xs, terms)):
+    spare = iter(sorted(_LETTERS - set("".join(terms))))
+    for i, (x, term) in enumerate(zip(xs[:], terms[:])):  # copies: both grow inside
         broadcast = tuple(sizes.get(letter, 1) for letter in term)
         if broadcast != x.shape:
-            x = BroadcastTo.apply(x, shape=broadcast)
-        xs[i], terms[i] = _diagonal(x, term)
+            xs[i] = BroadcastTo.apply(x, shape=broadcast)
+        for p, letter in enumerate(term):  # a repeat: a new letter, tied by the identity
+            if letter in term[:p]:
+                new = next(spare, None)
+                if new is None:
+                    raise ValueError(f"einsum: equation {equation!r} repeats too many letters")
+                terms[i] = terms[i][:p] + new + terms[i][p + 1 :]
+                terms.append(letter + new)
+                xs.append(_identity(broadcast[p], x))
     return Einsum.apply(*xs, equation=",".join(terms) + "->" + output)
 
 
 _LETTERS = frozenset(string.ascii_letters)
+
+
+def _identity(n: int, x: Tensor) -> Tensor:
+    """``eye(n)`` in the dtype, namespace and device of ``x``."""
+    if type(x.data) is np.ndarray:
+        return Tensor(np.eye(n, dtype=x.dtype))
+    xp = x.data.__array_namespace__()
+    return Tensor(xp.eye(n, dtype=x.dtype, device=x.data.device))
 
 
 def _parse(equation: str, ndims: list[int]) -> tuple[list[str], str]:
@@ -325,22 +347,3 @@ def _parse(equation: str, ndims: list[int]) -> tuple[list[str], str]:
                 "some operand"
             )
     return terms, output
-
-
-def _diagonal(x: Tensor, term: str) -> tuple[Tensor, str]:
-    """``x`` with each letter repeated in ``term`` brought down to its diagonal (indexing
-    with one ``arange`` per letter, those letters' dims moved first), and its new letters."""
-    repeated = [letter for letter in dict.fromkeys(term) if term.count(letter) > 1]
-    if not repeated:
-        return x, term
-    order = [p for letter in repeated for p, t in enumerate(term) if t == letter]
-    order += [p for p, t in enumerate(term) if t not in repeated]
-    if order != list(range(x.ndim)):
-        x = Transpose.apply(x, axes=tuple(order))
-    index: list[np.ndarray] = []
-    for k, letter in enumerate(repeated):
-        n = x.shape[len(index)]
-        place = np.arange(n).reshape((1,) * k + (n,) + (1,) * (len(repeated) - k - 1))
-        index += [place] * term.count(letter)
-    rest = "".join(t for t in term if t not in repeated)
-    return GetItem.apply(x, index=tuple(index)), "".join(repeated) + rest
