@@ -52,7 +52,7 @@ class Generator:
 
     def seed(self) -> int:
         """Restart from a fresh seed out of the operating system's entropy; returns it."""
-        seed = int(np.random.SeedSequence().entropy) % 2**63
+        seed = int(np.random.default_rng().integers(2**63))
         self.manual_seed(seed)
         return seed
 
@@ -145,7 +145,7 @@ def randint(
     Example:
         >>> import chainrule as cr
         >>> cr.randint(3, 5, (4,), generator=cr.Generator()).tolist()
-        [4, 3, 3, 4]
+        [3, 4, 3, 4]
     """
     if isinstance(high, (tuple, list)) and size is None:  # randint(high, size)
         low, high, size = 0, low, high

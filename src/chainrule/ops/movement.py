@@ -129,7 +129,7 @@ class Concat(Function, fresh_grads=True):
         axis, bounds = self.saved  # each input gets its own block
         starts = [0, *bounds[:-1]]
         before = (slice(None),) * axis  # and the Ellipsis, which strict namespaces want
-        return tuple(grad[(*before, slice(s, e), ...)] for s, e in zip(starts, bounds))
+        return tuple(grad[before + (slice(s, e), Ellipsis)] for s, e in zip(starts, bounds))
 
 
 def concat(tensors: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:

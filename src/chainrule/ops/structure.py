@@ -172,7 +172,8 @@ def _triangle(op: str, input: Any, diagonal: int, lower: bool) -> Tensor:  # noq
     if x.ndim < 2:
         raise ValueError(f"{op}: input must have at least 2 dimensions, got shape {x.shape}")
     k = operator.index(diagonal)
-    keep = np.tri(*x.shape[-2:], k=k if lower else k - 1, dtype=bool)
+    rows, cols = x.shape[-2:]
+    keep = np.tri(rows, cols, k=k if lower else k - 1, dtype=bool)
     keep = keep if lower else ~keep
     return Where.apply(x, 0, condition=_beside(keep, x))
 
