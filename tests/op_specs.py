@@ -153,6 +153,10 @@ def _t(array):  # an index or target array as torch wants it
     return torch.from_numpy(np.asarray(array))
 
 
+def _pieces(p, q):  # two pieces of a split (or grids), combined with a second derivative
+    return p * q * q
+
+
 # ---------------------------------------------------------------------- the table
 _SPECS = [
     # -- elementwise, as a single op (swept over shape grids too)
@@ -551,6 +555,78 @@ _SPECS = [
     ),
 
     # -- creation and top-level functions
+    Spec(
+        "einsum",
+        lambda a, b: cr.einsum("ij,jk,kk->ik", a * a, b, b),
+        lambda a, b: np.einsum("ij,jk,kk->ik", a * a, b, b),
+        lambda a, b: torch.einsum("ij,jk,kk->ik", a * a, b, b),
+        "around_one",
+        ((3, 4), (4, 4)),
+    ),
+    Spec(
+        "split",
+        lambda a: _pieces(*cr.split(a * a, [1, 3], dim=1)),
+        lambda a: _pieces(*np.split(a * a, [1], axis=1)),
+        lambda a: _pieces(*torch.split(a * a, [1, 3], dim=1)),
+        "around_one",
+        ((3, 4),),
+    ),
+    Spec(
+        "chunk",
+        lambda a: _pieces(*(a * a).chunk(2, dim=-1)),
+        lambda a: _pieces(*np.split(a * a, 2, axis=-1)),
+        lambda a: _pieces(*(a * a).chunk(2, dim=-1)),
+        "around_one",
+        ((3, 4),),
+    ),
+    Spec(
+        "cat_stack_dim",
+        lambda a, b: cr.stack([a * a, b], dim=-1) * cr.cat([a, b], dim=0).reshape(2, 3, 2),
+        lambda a, b: np.stack([a * a, b], axis=-1) * np.concatenate([a, b]).reshape(2, 3, 2),
+        lambda a, b: torch.stack([a * a, b], dim=-1) * torch.cat([a, b], dim=0).reshape(2, 3, 2),
+        "around_one",
+        ((2, 3), (2, 3)),
+    ),
+    Spec(
+        "flip",
+        lambda a: cr.flip(a * a, (0, -1)) * a,
+        lambda a: np.flip(a * a, (0, -1)) * a,
+        lambda a: torch.flip(a * a, (0, -1)) * a,
+        "around_one",
+        ((2, 3, 4),),
+    ),
+    Spec(
+        "roll",
+        lambda a: cr.roll(a * a, (1, -3), (0, 1)) * a,
+        lambda a: np.roll(a * a, (1, -3), (0, 1)) * a,
+        lambda a: torch.roll(a * a, (1, -3), (0, 1)) * a,
+        "around_one",
+        ((3, 4),),
+    ),
+    Spec(
+        "tril",
+        lambda a: cr.tril(a * a, -1) * a,
+        lambda a: np.tril(a * a, -1) * a,
+        lambda a: torch.tril(a * a, -1) * a,
+        "around_one",
+        ((2, 3, 4),),
+    ),
+    Spec(
+        "triu",
+        lambda a: (a * a).triu(1) * a,
+        lambda a: np.triu(a * a, 1) * a,
+        lambda a: (a * a).triu(1) * a,
+        "around_one",
+        ((4, 3),),
+    ),
+    Spec(
+        "meshgrid",
+        lambda a, b: _pieces(*cr.meshgrid(a * a, b, indexing="xy")),
+        lambda a, b: _pieces(*np.meshgrid(a * a, b, indexing="xy")),
+        lambda a, b: _pieces(*torch.meshgrid(a * a, b, indexing="xy")),
+        "around_one",
+        ((3,), (2,)),
+    ),
 
     # -- elementwise math
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .tensor import Tensor, ones, randn, tensor, zeros  # noqa: I001  (tensor first: ops build on it)
+from .tensor import Tensor  # noqa: I001  (tensor first: ops build on it)
 from .autograd import Function
 from .grad_mode import detect_anomaly, enable_grad, grad_enabled, no_grad
 from .ops import concat, stack, where
@@ -103,6 +103,67 @@ __all__ += [
 ]
 
 # -- creation and top-level functions
+from .creation import (  # noqa: E402
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .ops import cat, chunk, einsum, flip, meshgrid, roll, split, tril, triu  # noqa: E402
+from .random import (  # noqa: E402
+    Generator,
+    bernoulli,
+    multinomial,
+    normal,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+)
+
+__all__ += [
+    "Generator",
+    "arange",
+    "as_tensor",
+    "bernoulli",
+    "cat",
+    "chunk",
+    "einsum",
+    "empty",
+    "empty_like",
+    "eye",
+    "flip",
+    "from_numpy",
+    "full",
+    "full_like",
+    "linspace",
+    "meshgrid",
+    "multinomial",
+    "normal",
+    "ones_like",
+    "rand",
+    "rand_like",
+    "randint",
+    "randn_like",
+    "randperm",
+    "roll",
+    "split",
+    "tril",
+    "triu",
+    "zeros_like",
+]
 
 # -- elementwise math
 

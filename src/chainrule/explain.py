@@ -11,8 +11,9 @@ import numpy as np
 
 from . import viz
 from .autograd import graph
+from .creation import tensor
 from .optim import SGD
-from .tensor import Tensor, tensor
+from .tensor import Tensor
 from .viz.labels import _text
 from .viz.render import _RENDERED_FORMATS, _render_hint
 

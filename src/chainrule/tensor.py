@@ -797,6 +797,28 @@ class Tensor:
 
 
     # -------------------------------------- creation and top-level functions
+    def split(self, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        return ops.split(self, split_size, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        return ops.chunk(self, chunks, dim)
+
+    def flip(self, *dims: Any) -> Tensor:
+        """``x.flip(0, 1)`` or ``x.flip((0, 1))``."""
+        return ops.flip(self, dims[0] if len(dims) == 1 else dims)
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        return ops.roll(self, shifts, dims)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        return ops.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        return ops.triu(self, diagonal)
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """``cr.where(condition, self, other)``."""
+        return ops.where(condition, self, other)
 
     # -------------------------------------- elementwise math
 
@@ -917,50 +939,6 @@ def _axes(axis: int | Sequence[int] | None, ndim: int) -> tuple[int, ...] | None
     if ndim == 0:
         return ()  # a 0-d tensor's axis 0 (or -1) reduces nothing, as in PyTorch
     return tuple(sorted(int(a) % ndim for a in axes))
-
-
-# ---------------------------------------------------------------------- constructors
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A new tensor holding a copy of ``data`` (Python floats become float32).
-
-    ``Tensor(array)`` wraps an ndarray without copying; ``tensor`` never shares memory.
-
-    Example:
-        >>> import chainrule as cr
-        >>> cr.tensor([[1, 2], [3, 4]]).dtype
-        dtype('int64')
-        >>> cr.tensor(0.5).dtype
-        dtype('float32')
-    """
-    array = _to_array(data, dtype)
-    if type(array) is not np.ndarray:  # another namespace's array: copied there
-        return Tensor(_xp(array).asarray(array, copy=True), requires_grad=requires_grad)
-    return Tensor(np.array(array), requires_grad=requires_grad)
-
-
-def zeros(
-    shape: int | Sequence[int], dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False
-) -> Tensor:
-    """A tensor of zeros (float32 unless told otherwise)."""
-    return Tensor(np.zeros(shape, dtype=dtype), requires_grad=requires_grad)
-
-
-def ones(
-    shape: int | Sequence[int], dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False
-) -> Tensor:
-    """A tensor of ones (float32 unless told otherwise)."""
-    return Tensor(np.ones(shape, dtype=dtype), requires_grad=requires_grad)
-
-
-def randn(
-    *shape: int, seed: int | None = None, dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False
-) -> Tensor:
-    """Standard-normal samples, from ``seed`` or else the generator ``cr.manual_seed`` seeds."""
-    from .nn import init  # here, not at the top: nn imports this module
-
-    rng = init._rng if seed is None else np.random.default_rng(seed)
-    values = rng.standard_normal(shape).astype(dtype)
-    return Tensor(values, requires_grad=requires_grad)
 
 
 from . import devices, ops  # noqa: E402  (ops builds on Tensor, so it is imported after it)

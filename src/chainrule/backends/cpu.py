@@ -144,6 +144,11 @@ def broadcast_copy(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 dot = np.ndarray.dot
 
 
+def einsum(equation: str, *operands: np.ndarray) -> np.ndarray:
+    """np.einsum as an array; two operands or more through BLAS where it can (``optimize``)."""
+    return np.asarray(np.einsum(equation, *operands, optimize=len(operands) > 1))
+
+
 def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
     """x @ w.T + b for a matrix x."""
     out = x.dot(w.T)

@@ -60,6 +60,25 @@ class Portable:
     def dot(self, a: Any, b: Any) -> Any:
         return self.xp.matmul(a, b)
 
+    def einsum(self, equation: str, *operands: Any) -> Any:
+        """einsum for an explicit equation whose operands repeat no letter, by broadcasting:
+        each operand laid out over all the letters, the product summed over those not kept."""
+        xp, (left, output) = self.xp, equation.split("->")
+        terms = left.split(",")
+        letters = list(dict.fromkeys("".join(terms)))
+        product = None
+        for term, x in zip(terms, operands):
+            mine = sorted(term, key=letters.index)
+            x = xp.permute_dims(x, tuple(term.index(letter) for letter in mine))
+            spread = [x.shape[mine.index(t)] if t in term else 1 for t in letters]
+            x = xp.reshape(x, tuple(spread))
+            product = x if product is None else product * x
+        summed = tuple(i for i, letter in enumerate(letters) if letter not in output)
+        if summed:
+            product = xp.sum(product, axis=summed)
+        kept = [letter for letter in letters if letter in output]
+        return xp.permute_dims(product, tuple(kept.index(letter) for letter in output))
+
     def linear(self, x: Any, w: Any, b: Any) -> Any:
         out = self.xp.matmul(x, self.xp.matrix_transpose(w))
         return out if b is None else out + b

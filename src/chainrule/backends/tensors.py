@@ -143,6 +143,10 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
     return ops.MatMul.apply(a, b)
 
 
+def einsum(equation: str, *operands: Tensor) -> Tensor:
+    return ops.Einsum.apply(*operands, equation=equation)
+
+
 def linear(x: Tensor, w: Tensor, b: Tensor | None) -> Tensor:
     return ops.Linear.apply(x, w) if b is None else ops.Linear.apply(x, w, b)
 

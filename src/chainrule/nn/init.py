@@ -29,12 +29,17 @@ def manual_seed(seed: int) -> np.random.Generator:
         True
     """
     global _rng
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__}")
-    if seed < 0:
-        raise ValueError(f"manual_seed: seed must be non-negative, got {seed}")
-    _rng = np.random.default_rng(seed)
+    _rng = seeded("manual_seed", seed)
     return _rng
+
+
+def seeded(op: str, seed: int) -> np.random.Generator:
+    """A NumPy generator from ``seed``, a non-negative int (``cr.Generator`` seeds by it too)."""
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise TypeError(f"{op}: seed must be an int, got {type(seed).__name__}")
+    if seed < 0:
+        raise ValueError(f"{op}: seed must be non-negative, got {seed}")
+    return np.random.default_rng(seed)
 
 
 def get_rng_state() -> dict:

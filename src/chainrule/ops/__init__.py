@@ -75,6 +75,20 @@ from .copies import Cast, Clone  # noqa: E402
 __all__ += ["Cast", "Clone"]
 
 # -- creation and top-level functions
+from .movement import concat as cat  # noqa: E402
+from .structure import (  # noqa: E402
+    Einsum,
+    chunk,
+    einsum,
+    flip,
+    meshgrid,
+    roll,
+    split,
+    tril,
+    triu,
+)
+
+__all__ += ["Einsum", "cat", "chunk", "einsum", "flip", "meshgrid", "roll", "split", "tril", "triu"]
 
 # -- elementwise math
 

@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function
-from ..backends import unbroadcast
-from ..tensor import Tensor
+from ..backends import dtype_kind, unbroadcast
+from ..tensor import DEFAULT_DTYPE, Tensor
 from ._shared import Array, Grads, _broadcast_error
 
 
@@ -291,16 +291,41 @@ class Where(Function, fresh_grads=True):
         return grad_a, grad_b
 
 
-def where(condition: Any, a: Any, b: Any) -> Tensor:
-    """Elementwise ``a`` where ``condition`` holds, else ``b``; differentiable in a and b.
+def where(condition: Any, a: Any = None, b: Any = None) -> Any:
+    """Elementwise ``a`` where the bool ``condition`` holds, else ``b``; differentiable in a
+    and b. ``where(condition)`` alone gives the indices where it holds, one tensor per dim.
+
+    As in PyTorch, a Python float beside an integer or bool operand gives float32.
 
     Example:
         >>> import chainrule as cr
         >>> x = cr.tensor([-1.0, 2.0])
-        >>> cr.where(x > 0, x, 0.0)
-        tensor([0., 2.])
+        >>> cr.where(x > 0, x, 0.0), cr.where(x > 0)
+        (tensor([0., 2.]), (tensor([1]),))
     """
     condition = condition.data if isinstance(condition, Tensor) else condition
     if not hasattr(condition, "__array_namespace__"):  # a list or a scalar
-        condition = np.asarray(condition, dtype=bool)
-    return Where.apply(a, b, condition=condition)
+        condition = np.asarray(condition)
+    if dtype_kind(condition.dtype) != "b":
+        raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype}")
+    if a is None and b is None:
+        xp = np if type(condition) is np.ndarray else condition.__array_namespace__()
+        flat = condition if condition.ndim else xp.reshape(condition, (1,))
+        return tuple(Tensor(i) for i in xp.nonzero(flat))
+    if a is None or b is None:
+        raise TypeError("where: give both a and b, or neither")
+    return Where.apply(_promoted(a, b), _promoted(b, a), condition=condition)
+
+
+def _promoted(x: Any, other: Any) -> Any:
+    """``x`` as PyTorch promotes it beside ``other``: a Python float beside integers or bools
+    makes both float32, a Python int beside a bool tensor is int64 (other Python numbers
+    take the tensor's dtype, as in every op)."""
+    if isinstance(x, float) or isinstance(other, float):
+        if isinstance(x, int):
+            return float(x)
+        if isinstance(x, Tensor) and dtype_kind(x.dtype) in "biu":
+            return Tensor(np.asarray(x.data, dtype=DEFAULT_DTYPE))
+    elif isinstance(x, int) and isinstance(other, Tensor) and dtype_kind(other.dtype) == "b":
+        return Tensor(np.asarray(x, dtype=np.int64))
+    return x

@@ -574,7 +574,7 @@ def diagonal(input: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tenso
     length = max(0, min(rows + min(offset, 0), cols - max(offset, 0)))
     rest = [k for k in range(x.ndim) if k not in (d1, d2)]
     rows_at, cols_at = _diagonal_positions(length, offset)
-    return x.transpose(*rest, d1, d2)[..., rows_at, cols_at]
+    return x.permute(*rest, d1, d2)[..., rows_at, cols_at]
 
 
 def diag_embed(input: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
@@ -593,7 +593,7 @@ def diag_embed(input: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
     matrices = ScatterAdd.apply(x, shape=(*x.shape[:-1], m, m), index=at)
     batch = iter(range(ndim - 2))
     axes = [ndim - 2 if k == d1 else ndim - 1 if k == d2 else next(batch) for k in range(ndim)]
-    return matrices.transpose(*axes)
+    return matrices.permute(*axes)
 
 
 def diag(input: Any, diagonal: int = 0) -> Tensor:

@@ -128,34 +128,33 @@ class Concat(Function, fresh_grads=True):
     def backward(self, grad: Array) -> Grads:
         axis, bounds = self.saved  # each input gets its own block
         starts = [0, *bounds[:-1]]
-        return tuple(grad[(slice(None),) * axis + (slice(s, e),)] for s, e in zip(starts, bounds))
+        before = (slice(None),) * axis  # and the Ellipsis, which strict namespaces want
+        return tuple(grad[before + (slice(s, e), Ellipsis)] for s, e in zip(starts, bounds))
 
 
 def concat(tensors: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:
-    """Join tensors along an existing axis (``axis`` or PyTorch's ``dim``; the first by default).
+    """Join tensors along an existing axis (``axis=`` or ``dim=``, 0 by default); ``cr.cat``.
 
     Example:
         >>> import chainrule as cr
         >>> cr.concat([cr.ones((1, 2)), cr.zeros((1, 2))]).shape
         (2, 2)
     """
-    axis = axis_of("concat", axis, dim)
+    axis = axis_of("concat", axis, dim) or 0
     if len(tensors) == 0:
         raise ValueError("concat: expected a non-empty sequence of tensors")
     return Concat.apply(*tensors, axis=0 if axis is None else axis)
 
 
 def stack(tensors: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:
-    """Join tensors of one shape along a new axis (``axis`` or ``dim``; the first by default).
+    """Join tensors of one shape along a new axis (``axis=`` or ``dim=``, 0 by default).
 
     Example:
         >>> import chainrule as cr
-        >>> cr.stack([cr.ones(3), cr.zeros(3)], axis=1).shape
+        >>> cr.stack([cr.ones(3), cr.zeros(3)], dim=1).shape
         (3, 2)
     """
-    axis = axis_of("stack", axis, dim)
-    if axis is None:
-        axis = 0
+    axis = axis_of("stack", axis, dim) or 0
     if len(tensors) == 0:
         raise ValueError("stack: expected a non-empty sequence of tensors")
     tensors = _as_tensors(tuple(tensors))
