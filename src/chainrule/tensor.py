@@ -435,20 +435,26 @@ class Tensor:
         return bool(self.data)
 
     # ------------------------------------------------------------------ methods
-    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.Sum.apply(self, axis=_axes(axis, self.ndim), keepdims=keepdims)
+    # The reductions take PyTorch's dim/keepdim or NumPy's axis/keepdims (ops/reduce.py).
+    def sum(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.sum(self, dim=None, keepdim=False, dtype=None)``."""
+        return ops.sum(self, *args, **kwargs)
 
-    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.Mean.apply(self, axis=_axes(axis, self.ndim), keepdims=keepdims)
+    def mean(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.mean(self, dim=None, keepdim=False, dtype=None)``."""
+        return ops.mean(self, *args, **kwargs)
 
-    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.Max.apply(self, axis=_axes(axis, self.ndim), keepdims=keepdims)
+    def max(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.max(self, dim=None, keepdim=False)``: (values, indices) for an int dim."""
+        return ops.max(self, *args, **kwargs)
 
-    def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.Min.apply(self, axis=_axes(axis, self.ndim), keepdims=keepdims)
+    def min(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.min(self, dim=None, keepdim=False)``: (values, indices) for an int dim."""
+        return ops.min(self, *args, **kwargs)
 
-    def argmax(self, axis: int | None = None) -> Tensor:
-        return Tensor(self.data.argmax(axis=axis))
+    def argmax(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.argmax(self, dim=None, keepdim=False)``."""
+        return ops.argmax(self, *args, **kwargs)
 
     def exp(self) -> Tensor:
         return ops.Exp.apply(self)
@@ -507,6 +513,102 @@ class Tensor:
     # -------------------------------------- elementwise math
 
     # -------------------------------------- reductions and scans
+
+    def var(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.var(self, dim=None, unbiased=True, keepdim=False, *, correction=1)``."""
+        return ops.var(self, *args, **kwargs)
+
+    def std(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.std(self, dim=None, unbiased=True, keepdim=False, *, correction=1)``."""
+        return ops.std(self, *args, **kwargs)
+
+    def prod(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.prod(self, dim=None, keepdim=False, dtype=None)``."""
+        return ops.prod(self, *args, **kwargs)
+
+    def all(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.all(self, dim=None, keepdim=False)``."""
+        return ops.all(self, *args, **kwargs)
+
+    def any(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.any(self, dim=None, keepdim=False)``."""
+        return ops.any(self, *args, **kwargs)
+
+    def logsumexp(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.logsumexp(self, dim=None, keepdim=False)``."""
+        return ops.logsumexp(self, *args, **kwargs)
+
+    def amax(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.amax(self, dim=None, keepdim=False)``."""
+        return ops.amax(self, *args, **kwargs)
+
+    def amin(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.amin(self, dim=None, keepdim=False)``."""
+        return ops.amin(self, *args, **kwargs)
+
+    def argmin(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.argmin(self, dim=None, keepdim=False)``."""
+        return ops.argmin(self, *args, **kwargs)
+
+    def nansum(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.nansum(self, dim=None, keepdim=False, dtype=None)``."""
+        return ops.nansum(self, *args, **kwargs)
+
+    def nanmean(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.nanmean(self, dim=None, keepdim=False, dtype=None)``."""
+        return ops.nanmean(self, *args, **kwargs)
+
+    def count_nonzero(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.count_nonzero(self, dim=None)``."""
+        return ops.count_nonzero(self, *args, **kwargs)
+
+    def norm(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.norm(self, p="fro", dim=None, keepdim=False, dtype=None)``."""
+        return ops.norm(self, *args, **kwargs)
+
+    def median(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.median(self, dim=None, keepdim=False)``."""
+        return ops.median(self, *args, **kwargs)
+
+    def mode(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.mode(self, dim=-1, keepdim=False)``."""
+        return ops.mode(self, *args, **kwargs)
+
+    def kthvalue(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.kthvalue(self, k, dim=-1, keepdim=False)``."""
+        return ops.kthvalue(self, *args, **kwargs)
+
+    def cumsum(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.cumsum(self, dim, dtype=None)``."""
+        return ops.cumsum(self, *args, **kwargs)
+
+    def cumprod(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.cumprod(self, dim, dtype=None)``."""
+        return ops.cumprod(self, *args, **kwargs)
+
+    def cummax(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.cummax(self, dim)``."""
+        return ops.cummax(self, *args, **kwargs)
+
+    def cummin(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.cummin(self, dim)``."""
+        return ops.cummin(self, *args, **kwargs)
+
+    def logcumsumexp(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.logcumsumexp(self, dim)``."""
+        return ops.logcumsumexp(self, *args, **kwargs)
+
+    def sort(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.sort(self, dim=-1, descending=False, stable=False)``."""
+        return ops.sort(self, *args, **kwargs)
+
+    def argsort(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.argsort(self, dim=-1, descending=False, stable=False)``."""
+        return ops.argsort(self, *args, **kwargs)
+
+    def topk(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.topk(self, k, dim=-1, largest=True, sorted=True)``."""
+        return ops.topk(self, *args, **kwargs)
 
     # -------------------------------------- indexing
 
