@@ -59,6 +59,7 @@ __all__ = [
 # -- elementwise math
 
 # -- reductions and scans
+from . import linalg  # noqa: E402
 from .ops import (  # noqa: E402
     all,
     amax,
@@ -92,7 +93,6 @@ from .ops import (  # noqa: E402
     var,
     var_mean,
 )
-from . import linalg  # noqa: E402
 
 __all__ += [
     "all",

@@ -59,8 +59,10 @@ class Portable:
         n, lead = x.shape[axis], (slice(None),) * axis
         shift = 1
         while shift < n:
-            head = x[(*lead, slice(0, shift))]
-            x = xp.concat([head, xp.logaddexp(x[(*lead, slice(shift, n))], x[(*lead, slice(0, n - shift))])], axis=axis)
+            later, earlier = x[(*lead, slice(shift, n), ...)], x[(*lead, slice(0, n - shift), ...)]
+            x = xp.concat(
+                [x[(*lead, slice(0, shift), ...)], xp.logaddexp(later, earlier)], axis=axis
+            )
             shift *= 2
         return x
 

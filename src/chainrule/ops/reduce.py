@@ -168,13 +168,12 @@ class LogSumExp(Function, fresh_grads=True):
         self, a: Array, axis: tuple[int, ...] | None = None, keepdims: bool = False
     ) -> Array:
         xp = self.xp
-        kept_shape = _kept_shape(a.shape, axis)
-        if math.prod(a.shape) == 0 or math.prod(kept_shape) == 0:  # the sum of nothing: -inf
-            with np.errstate(divide="ignore"):
-                kept = xp.log(xp.sum(xp.exp(a), axis=axis, keepdims=True))
+        if math.prod(a.shape) == 0:  # the sum of nothing
+            top = xp.zeros(_kept_shape(a.shape, axis), dtype=a.dtype)
         else:
             top = xp.max(a, axis=axis, keepdims=True)
             top = xp.where(xp.isfinite(top), top, 0)  # all -inf, or an inf: no shift
+        with np.errstate(divide="ignore"):  # log 0 = -inf: only -inf, or nothing, was summed
             kept = xp.log(xp.sum(xp.exp(a - top), axis=axis, keepdims=True)) + top
         self.saved = (a, kept)
         if keepdims:
@@ -645,8 +644,10 @@ def _logical(
     op: str, input: Any, dim: Any, keepdim: bool | None, axis: Any, keepdims: bool | None
 ) -> Tensor:
     x = _as_tensor(op, input)
-    axes = _reduce_axes(op, x, axis, dim)
-    out = getattr(_xp_of(x.data), op)(x.data, axis=axes, keepdims=keepdims_of(op, keepdims, keepdim))
+    # NOTE: here PyTorch's dim=() reduces nothing, as NumPy's axis=() does
+    axes = () if isinstance(dim, (tuple, list)) and not dim else _reduce_axes(op, x, axis, dim)
+    keep = keepdims_of(op, keepdims, keepdim)
+    out = getattr(_xp_of(x.data), op)(x.data, axis=axes, keepdims=keep)
     return Tensor(out.astype(np.uint8) if x.dtype == np.uint8 else out)  # PyTorch's uint8 rule
 
 

@@ -2,7 +2,7 @@
 that pick elements by index (cummax, sort, topk, kthvalue, median, mode).
 
 The picking ops find their indices on the data, then gather the values on the graph
-(``reduce._take_along``), so the gradient goes back through the indices, as in PyTorch.
+(``reduce._select``), so the gradient goes back through the indices, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from .reduce import (
     _in_dtype,
     _one_dim,
     _select,
-    _take_along,
 )
 
 
@@ -97,7 +96,8 @@ class LogCumSumExp(Function, fresh_grads=True):
         for part in (grad > 0, grad < 0):
             log_part = xp.where(part, xp.log(xp.where(part, xp.abs(grad), 1)), lowest)
             summed = xp.flip(xp.logcumsumexp(xp.flip(log_part - out, axis=axis), axis), axis=axis)
-            parts.append(xp.exp(summed + a))
+            with np.errstate(over="ignore"):  # log 0 + a may pass the lowest float: -inf
+                parts.append(xp.exp(summed + a))
         return (parts[0] - parts[1],)
 
 
