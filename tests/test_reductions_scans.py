@@ -761,3 +761,35 @@ def test_primitives_of_this_area_hand_out_unshared_grads(name):
                 continue
             assert grad.shape == tensor.shape, type(ctx).__name__
             assert not any(np.shares_memory(grad, a) for a in kept), type(ctx).__name__
+
+
+# ---------------------------------------------------------------------- other array libraries
+ON_STRICT_ARRAYS = {
+    "prod_zeros": lambda t: t.prod(1),
+    "prod": lambda t: (t + 1).prod(),
+    "cumsum": lambda t: t.cumsum(1),
+    "cumprod_zeros": lambda t: t.cumprod(1),
+    "logsumexp": lambda t: t.logsumexp(1),
+    "logcumsumexp": lambda t: t.logcumsumexp(-1),
+    "var": lambda t: t.var(0),
+    "std_mean": lambda t: cr.std_mean(t, 1)[0] * cr.std_mean(t, 1)[1],
+    "norm": lambda t: t.norm(dim=1) + cr.linalg.vector_norm(t, 3),
+    "nanmean": lambda t: t.nanmean(1),
+    "amax": lambda t: t.amax((0, 1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ON_STRICT_ARRAYS))
+def test_rules_on_array_api_strict_match_numpy(name):
+    xps = pytest.importorskip("array_api_strict")
+    fn = ON_STRICT_ARRAYS[name]
+    x = np.array([[1.0, 2.0, 0.0], [3.0, -4.0, 5.0]], dtype=np.float32)
+    plain = cr.tensor(x, requires_grad=True)
+    strict = cr.tensor(x).to(xps).requires_grad_()
+    out, out_strict = fn(plain), fn(strict)
+    assert type(out_strict.data) is not np.ndarray
+    np.testing.assert_allclose(out_strict.numpy(), out.numpy(), rtol=1e-6)
+    seed = np.random.default_rng(0).standard_normal(out.shape).astype(np.float32)
+    out.backward(seed)
+    out_strict.backward(cr.tensor(seed).to(xps))
+    np.testing.assert_allclose(strict.grad.numpy(), plain.grad.numpy(), rtol=1e-5, atol=1e-6)

@@ -57,12 +57,14 @@ class Portable:
         logaddexp, the partial result ``shift`` places back, so nothing overflows."""
         xp, axis = self.xp, axis % x.ndim
         n, lead = x.shape[axis], (slice(None),) * axis
+
+        def part(start: int, stop: int) -> Any:  # x[start:stop] along axis
+            return x[lead + (slice(start, stop), Ellipsis)]
+
         shift = 1
         while shift < n:
-            later, earlier = x[(*lead, slice(shift, n), ...)], x[(*lead, slice(0, n - shift), ...)]
-            x = xp.concat(
-                [x[(*lead, slice(0, shift), ...)], xp.logaddexp(later, earlier)], axis=axis
-            )
+            added = xp.logaddexp(part(shift, n), part(0, n - shift))
+            x = xp.concat([part(0, shift), added], axis=axis)
             shift *= 2
         return x
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..arguments import axis_of, keepdims_of
 from ..autograd import Function
+from ..backends import dtype_kind
 from ..tensor import Tensor, _axes
 from ._shared import Array, Grads
 from .elementwise import where
@@ -240,6 +241,8 @@ def _as_tensor(op: str, x: Any) -> Tensor:
 def _reduce_axes(op: str, x: Tensor, axis: Any, dim: Any) -> tuple[int, ...] | None:
     """The axes ``dim=`` (PyTorch) or ``axis=`` (NumPy) names, sorted and non-negative, or
     None for all of them. PyTorch's ``dim=()`` is every dim; NumPy's ``axis=()`` is none."""
+    if dim is None and axis is None:
+        return None
     if isinstance(dim, (tuple, list)) and len(dim) == 0:
         return None
     given = axis_of(op, axis, dim)
@@ -264,7 +267,7 @@ def _one_dim(op: str, x: Tensor, dim: Any) -> int:
 
 def _floating(op: str, x: Tensor) -> Tensor:
     """``x``, checked to hold floating-point numbers (PyTorch's rule for var, norms, ...)."""
-    if x.dtype.kind != "f":
+    if dtype_kind(x.dtype) != "f":
         raise TypeError(f"{op}: expected a floating-point tensor, got {x.dtype}")
     return x
 
@@ -438,8 +441,8 @@ def var(
 
     Example:
         >>> import chainrule as cr
-        >>> cr.var(cr.tensor([1.0, 2.0, 3.0, 4.0]))
-        tensor(1.6666666)
+        >>> cr.var(cr.tensor([[1.0, 2.0, 3.0, 4.0]]), dim=1)
+        tensor([1.6666666])
     """
     return _spread("var", input, dim, unbiased, keepdim, correction, axis, keepdims)[0]
 
@@ -500,11 +503,12 @@ def logsumexp(
     Example:
         >>> import chainrule as cr
         >>> cr.logsumexp(cr.tensor([1000.0, 1000.0]), dim=0)
-        tensor(1000.6931)
+        tensor(1000.6932)
     """
     x = _as_tensor("logsumexp", input)
-    if x.dtype.kind != "f":
-        x = Tensor(x.data.astype(np.float32))
+    if dtype_kind(x.dtype) != "f":
+        xp = _xp_of(x.data)
+        x = Tensor(xp.astype(x.data, xp.float32))
     axes = _reduce_axes("logsumexp", x, axis, dim)
     return LogSumExp.apply(x, axis=axes, keepdims=keepdims_of("logsumexp", keepdims, keepdim))
 
@@ -648,7 +652,9 @@ def _logical(
     axes = () if isinstance(dim, (tuple, list)) and not dim else _reduce_axes(op, x, axis, dim)
     keep = keepdims_of(op, keepdims, keepdim)
     out = getattr(_xp_of(x.data), op)(x.data, axis=axes, keepdims=keep)
-    return Tensor(out.astype(np.uint8) if x.dtype == np.uint8 else out)  # PyTorch's uint8 rule
+    if type(x.data) is np.ndarray and x.dtype == np.uint8:  # PyTorch's uint8 rule
+        return Tensor(out.astype(np.uint8))
+    return Tensor(out)
 
 
 def all(  # noqa: A001
@@ -685,7 +691,7 @@ def count_nonzero(input: Any, dim: Any = None, *, axis: Any = None) -> Tensor:
 
 def _nan_mask(x: Tensor) -> Any:
     """Where ``x`` is NaN (nowhere, for integers)."""
-    if x.dtype.kind != "f":
+    if dtype_kind(x.dtype) != "f":
         return np.zeros(x.shape, dtype=bool)
     return _xp_of(x.data).isnan(x.data)
 
@@ -701,7 +707,7 @@ def nansum(
 ) -> Tensor:
     """The sum over ``dim`` with NaNs counted as zero (which get a zero gradient)."""
     x = _as_tensor("nansum", input)
-    if x.dtype.kind == "f":
+    if dtype_kind(x.dtype) == "f":
         x = where(_nan_mask(x), 0.0, x)
     return sum(x, dim, keepdim, axis=axis, keepdims=keepdims, dtype=dtype)
 
@@ -720,7 +726,8 @@ def nanmean(
     axes = _reduce_axes("nanmean", x, axis, dim)
     keep = keepdims_of("nanmean", keepdims, keepdim)
     nan = _nan_mask(x)
-    counts = _xp_of(nan).sum(~nan, axis=axes, keepdims=keep).astype(x.dtype)
+    xp = _xp_of(nan)
+    counts = xp.sum(xp.astype(~nan, x.dtype), axis=axes, keepdims=keep)
     with np.errstate(invalid="ignore"):  # nothing left to average: nan, as in PyTorch
         return Sum.apply(where(nan, 0.0, x), axis=axes, keepdims=keep) / Tensor(counts)
 
@@ -756,8 +763,8 @@ def vector_norm(
     if ord == -math.inf:
         return Min.apply(x.abs(), axis=axes, keepdims=keep)
     if ord == 0:  # a count: no gradient
-        nonzero = x.data != 0
-        return Tensor(_xp_of(nonzero).sum(nonzero, axis=axes, keepdims=keep).astype(x.dtype))
+        xp = _xp_of(x.data)
+        return Tensor(xp.sum(xp.astype(x.data != 0, x.dtype), axis=axes, keepdims=keep))
     return VectorNorm.apply(x, ord=float(ord), axis=axes, keepdims=keep)
 
 
