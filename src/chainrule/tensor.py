@@ -514,60 +514,60 @@ class Tensor:
 
     # -------------------------------------- reductions and scans
 
-    def var(self, *args: Any, **kwargs: Any) -> Any:
+    def var(self, *args: Any, **kwargs: Any) -> Tensor:
         """``cr.var(self, dim=None, unbiased=True, keepdim=False, *, correction=1)``."""
         return ops.var(self, *args, **kwargs)
 
-    def std(self, *args: Any, **kwargs: Any) -> Any:
+    def std(self, *args: Any, **kwargs: Any) -> Tensor:
         """``cr.std(self, dim=None, unbiased=True, keepdim=False, *, correction=1)``."""
         return ops.std(self, *args, **kwargs)
 
-    def prod(self, *args: Any, **kwargs: Any) -> Any:
+    def prod(self, *args: Any, **kwargs: Any) -> Tensor:
         """``cr.prod(self, dim=None, keepdim=False, dtype=None)``."""
         return ops.prod(self, *args, **kwargs)
 
-    def all(self, *args: Any, **kwargs: Any) -> Any:
+    def all(self, *args: Any, **kwargs: Any) -> Tensor:
         """``cr.all(self, dim=None, keepdim=False)``."""
         return ops.all(self, *args, **kwargs)
 
-    def any(self, *args: Any, **kwargs: Any) -> Any:
+    def any(self, *args: Any, **kwargs: Any) -> Tensor:
         """``cr.any(self, dim=None, keepdim=False)``."""
         return ops.any(self, *args, **kwargs)
 
-    def logsumexp(self, *args: Any, **kwargs: Any) -> Any:
+    def logsumexp(self, *args: Any, **kwargs: Any) -> Tensor:
         """``cr.logsumexp(self, dim=None, keepdim=False)``."""
         return ops.logsumexp(self, *args, **kwargs)
 
-    def amax(self, *args: Any, **kwargs: Any) -> Any:
+    def amax(self, *args: Any, **kwargs: Any) -> Tensor:
         """``cr.amax(self, dim=None, keepdim=False)``."""
         return ops.amax(self, *args, **kwargs)
 
-    def amin(self, *args: Any, **kwargs: Any) -> Any:
+    def amin(self, *args: Any, **kwargs: Any) -> Tensor:
         """``cr.amin(self, dim=None, keepdim=False)``."""
         return ops.amin(self, *args, **kwargs)
 
-    def argmin(self, *args: Any, **kwargs: Any) -> Any:
+    def argmin(self, *args: Any, **kwargs: Any) -> Tensor:
         """``cr.argmin(self, dim=None, keepdim=False)``."""
         return ops.argmin(self, *args, **kwargs)
 
-    def nansum(self, *args: Any, **kwargs: Any) -> Any:
+    def nansum(self, *args: Any, **kwargs: Any) -> Tensor:
         """``cr.nansum(self, dim=None, keepdim=False, dtype=None)``."""
         return ops.nansum(self, *args, **kwargs)
 
-    def nanmean(self, *args: Any, **kwargs: Any) -> Any:
+    def nanmean(self, *args: Any, **kwargs: Any) -> Tensor:
         """``cr.nanmean(self, dim=None, keepdim=False, dtype=None)``."""
         return ops.nanmean(self, *args, **kwargs)
 
-    def count_nonzero(self, *args: Any, **kwargs: Any) -> Any:
+    def count_nonzero(self, *args: Any, **kwargs: Any) -> Tensor:
         """``cr.count_nonzero(self, dim=None)``."""
         return ops.count_nonzero(self, *args, **kwargs)
 
-    def norm(self, *args: Any, **kwargs: Any) -> Any:
+    def norm(self, *args: Any, **kwargs: Any) -> Tensor:
         """``cr.norm(self, p="fro", dim=None, keepdim=False, dtype=None)``."""
         return ops.norm(self, *args, **kwargs)
 
     def median(self, *args: Any, **kwargs: Any) -> Any:
-        """``cr.median(self, dim=None, keepdim=False)``."""
+        """``cr.median(self, dim=None, keepdim=False)``: (values, indices) for a dim."""
         return ops.median(self, *args, **kwargs)
 
     def mode(self, *args: Any, **kwargs: Any) -> Any:
@@ -578,11 +578,11 @@ class Tensor:
         """``cr.kthvalue(self, k, dim=-1, keepdim=False)``."""
         return ops.kthvalue(self, *args, **kwargs)
 
-    def cumsum(self, *args: Any, **kwargs: Any) -> Any:
+    def cumsum(self, *args: Any, **kwargs: Any) -> Tensor:
         """``cr.cumsum(self, dim, dtype=None)``."""
         return ops.cumsum(self, *args, **kwargs)
 
-    def cumprod(self, *args: Any, **kwargs: Any) -> Any:
+    def cumprod(self, *args: Any, **kwargs: Any) -> Tensor:
         """``cr.cumprod(self, dim, dtype=None)``."""
         return ops.cumprod(self, *args, **kwargs)
 
@@ -594,7 +594,7 @@ class Tensor:
         """``cr.cummin(self, dim)``."""
         return ops.cummin(self, *args, **kwargs)
 
-    def logcumsumexp(self, *args: Any, **kwargs: Any) -> Any:
+    def logcumsumexp(self, *args: Any, **kwargs: Any) -> Tensor:
         """``cr.logcumsumexp(self, dim)``."""
         return ops.logcumsumexp(self, *args, **kwargs)
 
@@ -602,7 +602,7 @@ class Tensor:
         """``cr.sort(self, dim=-1, descending=False, stable=False)``."""
         return ops.sort(self, *args, **kwargs)
 
-    def argsort(self, *args: Any, **kwargs: Any) -> Any:
+    def argsort(self, *args: Any, **kwargs: Any) -> Tensor:
         """``cr.argsort(self, dim=-1, descending=False, stable=False)``."""
         return ops.argsort(self, *args, **kwargs)
 
