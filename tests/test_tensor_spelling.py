@@ -282,15 +282,15 @@ def test_argmax_positional_axis_and_0d():
 
 
 def test_max_argmax_errors():
-    with pytest.raises(ValueError, match=r"max: cannot reduce an empty tensor of shape \(0, 3\)"):
+    with pytest.raises(ValueError, match=r"^max: cannot reduce an empty dim .*shape \(0, 3\)"):
         cr.zeros((0, 3)).max(0)
-    with pytest.raises(ValueError, match=r"argmax: cannot reduce an empty tensor"):
+    with pytest.raises(ValueError, match=r"argmax: cannot reduce an empty dim"):
         cr.zeros((0, 3)).argmax()
     with pytest.raises(ValueError, match="argmin: dim 2 is out of range"):
         cr.zeros((2, 3)).argmin(2)
     with pytest.raises(TypeError, match="max: got both axis=1 and dim=1"):
         cr.zeros((2, 3)).max(1, axis=1)
-    with pytest.raises(TypeError, match=r"min: dim must be an int, got \(0, 1\)"):
+    with pytest.raises(TypeError, match=r"min: dim must be an int to give .*, got \(0, 1\)"):
         cr.zeros((2, 3)).min(dim=(0, 1))
 
 
@@ -323,7 +323,9 @@ def test_reductions_positional_and_mixed_spellings():
 def test_reductions_refuse_both_spellings():
     x = cr.zeros((2, 3))
     with pytest.raises(TypeError, match="sum: got both axis=0 and dim=1"):
-        x.sum(0, dim=1)
+        x.sum(axis=0, dim=1)
+    with pytest.raises(TypeError, match="multiple values for argument 'dim'"):
+        x.sum(0, dim=1)  # the first positional argument is dim, as in PyTorch
     with pytest.raises(TypeError, match="mean: got both keepdims=True and keepdim=True"):
         x.mean(keepdims=True, keepdim=True)
     with pytest.raises(TypeError, match="argmax: got both axis=0 and dim=0"):

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
 
 
 class ValuesIndices(NamedTuple):
-    """``(values, indices)``: what ``max(dim)`` and ``min(dim)`` return, as in PyTorch.
+    """``(values, indices)``: what ``max(dim)``, ``sort``, ``topk`` and the like return.
 
     Example:
         >>> import chainrule as cr

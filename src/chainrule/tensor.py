@@ -485,81 +485,26 @@ class Tensor:
         return bool(self.data)
 
     # ------------------------------------------------------------------ methods
-    # Reductions take NumPy's axis=/keepdims= or PyTorch's dim=/keepdim= (one of each pair).
-    def sum(
-        self,
-        axis: int | Sequence[int] | None = None,
-        keepdims: bool | None = None,
-        *,
-        dim: int | Sequence[int] | None = None,
-        keepdim: bool | None = None,
-    ) -> Tensor:
-        if dim is not None or keepdim is not None:
-            axis, keepdims = self._axis_arguments("sum", axis, keepdims, dim, keepdim)
-        return ops.Sum.apply(self, axis=_axes(axis, self.ndim), keepdims=bool(keepdims))
+    # The reductions take PyTorch's dim/keepdim or NumPy's axis/keepdims (ops/reduce.py).
+    def sum(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.sum(self, dim=None, keepdim=False, dtype=None)``."""
+        return ops.sum(self, *args, **kwargs)
 
-    def mean(
-        self,
-        axis: int | Sequence[int] | None = None,
-        keepdims: bool | None = None,
-        *,
-        dim: int | Sequence[int] | None = None,
-        keepdim: bool | None = None,
-    ) -> Tensor:
-        if dim is not None or keepdim is not None:
-            axis, keepdims = self._axis_arguments("mean", axis, keepdims, dim, keepdim)
-        return ops.Mean.apply(self, axis=_axes(axis, self.ndim), keepdims=bool(keepdims))
+    def mean(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.mean(self, dim=None, keepdim=False, dtype=None)``."""
+        return ops.mean(self, *args, **kwargs)
 
-    def max(
-        self,
-        dim: int | None = None,
-        keepdim: bool | None = None,
-        *,
-        axis: int | Sequence[int] | None = None,
-        keepdims: bool | None = None,
-    ) -> Any:
-        """The largest element; ``max(dim)`` the maximum along ``dim`` and its index, as a
-        ``(values, indices)`` named tuple, as PyTorch's (ties: the first index gets the
-        gradient); ``max(axis=...)`` the maxima alone, as NumPy's (ties share the gradient).
+    def max(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.max(self, dim=None, keepdim=False)``: (values, indices) for an int dim."""
+        return ops.max(self, *args, **kwargs)
 
-        Example:
-            >>> import chainrule as cr
-            >>> x = cr.tensor([[1.0, 5.0], [7.0, 2.0]])
-            >>> x.max(), x.max(1).indices, x.max(axis=0)
-            (tensor(7.), tensor([1, 0]), tensor([7., 5.]))
-        """
-        from .extrema import extremum
+    def min(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.min(self, dim=None, keepdim=False)``: (values, indices) for an int dim."""
+        return ops.min(self, *args, **kwargs)
 
-        return extremum("max", self, dim, keepdim, axis, keepdims)
-
-    def min(
-        self,
-        dim: int | None = None,
-        keepdim: bool | None = None,
-        *,
-        axis: int | Sequence[int] | None = None,
-        keepdims: bool | None = None,
-    ) -> Any:
-        """The smallest element; ``min(dim)`` ``(values, indices)``, ``min(axis=...)`` the
-        minima alone (see ``max``)."""
-        from .extrema import extremum
-
-        return extremum("min", self, dim, keepdim, axis, keepdims)
-
-    def argmax(
-        self,
-        dim: int | None = None,
-        keepdim: bool | None = None,
-        *,
-        axis: int | None = None,
-        keepdims: bool | None = None,
-    ) -> Tensor:
-        """The index (int64) of the largest element along ``dim``, or of the flattened tensor;
-        the first one where there are ties, as in PyTorch."""
-        from .extrema import arg_extremum
-
-        axis, keepdims = self._axis_arguments("argmax", axis, keepdims, dim, keepdim)
-        return arg_extremum("argmax", self, axis, bool(keepdims))
+    def argmax(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.argmax(self, dim=None, keepdim=False)``."""
+        return ops.argmax(self, *args, **kwargs)
 
     def exp(self) -> Tensor:
         return ops.Exp.apply(self)
@@ -621,15 +566,6 @@ class Tensor:
     # PyTorch's names. The shape methods find their shape in views.py and apply one
     # existing primitive: Reshape (view, squeeze, unsqueeze, flatten, unflatten),
     # BroadcastTo (expand) or Transpose (permute, t, mT).
-    @staticmethod
-    def _axis_arguments(
-        op: str, axis: Any, keepdims: Any, dim: Any, keepdim: Any
-    ) -> tuple[Any, bool]:
-        """(axis, keepdims) from NumPy's or PyTorch's keywords (``arguments.py``)."""
-        from .arguments import axis_of, keepdims_of
-
-        return axis_of(op, axis, dim), keepdims_of(op, keepdims, keepdim)
-
     def numel(self) -> int:
         """The number of elements (``t.size`` is it too)."""
         return int(self.size)
@@ -727,21 +663,6 @@ class Tensor:
             return self
         return ops.Clone.apply(self)
 
-    def argmin(
-        self,
-        dim: int | None = None,
-        keepdim: bool | None = None,
-        *,
-        axis: int | None = None,
-        keepdims: bool | None = None,
-    ) -> Tensor:
-        """The index (int64) of the smallest element along ``dim``, or of the flattened
-        tensor; the first one where there are ties, as in PyTorch."""
-        from .extrema import arg_extremum
-
-        axis, keepdims = self._axis_arguments("argmin", axis, keepdims, dim, keepdim)
-        return arg_extremum("argmin", self, axis, keepdims)
-
     def _compare(self, op: str, other: Any, compare: Any) -> Tensor:
         """``compare(self, other)`` on the arrays, broadcasting: a bool tensor, no grad."""
         other = _data(other)
@@ -823,6 +744,102 @@ class Tensor:
     # -------------------------------------- elementwise math
 
     # -------------------------------------- reductions and scans
+
+    def var(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.var(self, dim=None, unbiased=True, keepdim=False, *, correction=1)``."""
+        return ops.var(self, *args, **kwargs)
+
+    def std(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.std(self, dim=None, unbiased=True, keepdim=False, *, correction=1)``."""
+        return ops.std(self, *args, **kwargs)
+
+    def prod(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.prod(self, dim=None, keepdim=False, dtype=None)``."""
+        return ops.prod(self, *args, **kwargs)
+
+    def all(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.all(self, dim=None, keepdim=False)``."""
+        return ops.all(self, *args, **kwargs)
+
+    def any(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.any(self, dim=None, keepdim=False)``."""
+        return ops.any(self, *args, **kwargs)
+
+    def logsumexp(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.logsumexp(self, dim=None, keepdim=False)``."""
+        return ops.logsumexp(self, *args, **kwargs)
+
+    def amax(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.amax(self, dim=None, keepdim=False)``."""
+        return ops.amax(self, *args, **kwargs)
+
+    def amin(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.amin(self, dim=None, keepdim=False)``."""
+        return ops.amin(self, *args, **kwargs)
+
+    def argmin(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.argmin(self, dim=None, keepdim=False)``."""
+        return ops.argmin(self, *args, **kwargs)
+
+    def nansum(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.nansum(self, dim=None, keepdim=False, dtype=None)``."""
+        return ops.nansum(self, *args, **kwargs)
+
+    def nanmean(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.nanmean(self, dim=None, keepdim=False, dtype=None)``."""
+        return ops.nanmean(self, *args, **kwargs)
+
+    def count_nonzero(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.count_nonzero(self, dim=None)``."""
+        return ops.count_nonzero(self, *args, **kwargs)
+
+    def norm(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.norm(self, p="fro", dim=None, keepdim=False, dtype=None)``."""
+        return ops.norm(self, *args, **kwargs)
+
+    def median(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.median(self, dim=None, keepdim=False)``: (values, indices) for a dim."""
+        return ops.median(self, *args, **kwargs)
+
+    def mode(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.mode(self, dim=-1, keepdim=False)``."""
+        return ops.mode(self, *args, **kwargs)
+
+    def kthvalue(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.kthvalue(self, k, dim=-1, keepdim=False)``."""
+        return ops.kthvalue(self, *args, **kwargs)
+
+    def cumsum(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.cumsum(self, dim, dtype=None)``."""
+        return ops.cumsum(self, *args, **kwargs)
+
+    def cumprod(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.cumprod(self, dim, dtype=None)``."""
+        return ops.cumprod(self, *args, **kwargs)
+
+    def cummax(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.cummax(self, dim)``."""
+        return ops.cummax(self, *args, **kwargs)
+
+    def cummin(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.cummin(self, dim)``."""
+        return ops.cummin(self, *args, **kwargs)
+
+    def logcumsumexp(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.logcumsumexp(self, dim)``."""
+        return ops.logcumsumexp(self, *args, **kwargs)
+
+    def sort(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.sort(self, dim=-1, descending=False, stable=False)``."""
+        return ops.sort(self, *args, **kwargs)
+
+    def argsort(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``cr.argsort(self, dim=-1, descending=False, stable=False)``."""
+        return ops.argsort(self, *args, **kwargs)
+
+    def topk(self, *args: Any, **kwargs: Any) -> Any:
+        """``cr.topk(self, k, dim=-1, largest=True, sorted=True)``."""
+        return ops.topk(self, *args, **kwargs)
 
     # -------------------------------------- indexing
     # PyTorch's indexing methods; each is the function of the same name in ops/indexing.py.

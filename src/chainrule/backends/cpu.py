@@ -15,7 +15,12 @@ from numpy import (  # noqa: F401  (re-exported: the namespace's standard functi
     abs,
     broadcast_to,
     concat,
+    cumulative_prod,
+    cumulative_sum,
     exp,
+    finfo,
+    flip,
+    isfinite,
     log,
     logaddexp,
     matmul,
@@ -53,8 +58,10 @@ def signed_constant(value: float, dtype: np.dtype) -> np.ndarray:
 _RELU_ZEROS_MIN_SIZE = 4096
 
 
-def sum(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:  # noqa: A001
-    return np.asarray(x.sum(axis=axis, keepdims=keepdims))
+def sum(  # noqa: A001
+    x: np.ndarray, axis: Any = None, keepdims: bool = False, dtype: Any = None
+) -> np.ndarray:
+    return np.asarray(x.sum(axis=axis, keepdims=keepdims, dtype=dtype))
 
 
 def max(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:  # noqa: A001
@@ -63,6 +70,14 @@ def max(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray: 
 
 def min(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:  # noqa: A001
     return np.asarray(x.min(axis=axis, keepdims=keepdims))
+
+
+def prod(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    return np.asarray(x.prod(axis=axis, keepdims=keepdims))
+
+
+def any(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:  # noqa: A001
+    return np.asarray(x.any(axis=axis, keepdims=keepdims))
 
 
 def reshape(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -135,6 +150,24 @@ def broadcast_copy(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     out = np.empty(shape, dtype=x.dtype)  # NOTE: a third of broadcast_to(...).copy()'s cost
     out[...] = x
     return out
+
+
+# (reductions and scans)
+def logcumsumexp(x: np.ndarray, axis: int) -> np.ndarray:
+    """log(cumsum(exp(x))) along axis, one logaddexp per step: no overflow, no underflow."""
+    return np.logaddexp.accumulate(x, axis=axis)
+
+
+def argsort(x: np.ndarray, axis: int = -1, descending: bool = False, stable: bool = True) -> Any:
+    """The standard's argsort: stable, NaN last ascending and first descending (as PyTorch).
+
+    NOTE: descending is the stable ascending order of the reversed axis, reversed, so that
+    ties keep their order without negating (which unsigned and bool dtypes cannot).
+    """
+    if not descending:
+        return np.argsort(x, axis=axis, stable=True)
+    order = np.flip(np.argsort(np.flip(x, axis), axis=axis, stable=True), axis)
+    return x.shape[axis] - 1 - order
 
 
 # ---------------------------------------------------------------------- linalg and losses

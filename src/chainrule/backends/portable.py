@@ -54,6 +54,23 @@ class Portable:
         """``x`` broadcast to ``shape``, as a fresh array (the gradient of a reduction)."""
         return self.xp.asarray(self.xp.broadcast_to(x, shape), copy=True)
 
+    # (reductions and scans)
+    def logcumsumexp(self, x: Any, axis: int) -> Any:
+        """log(cumsum(exp(x))) along axis, as a doubling scan: each of log2(n) steps adds, by
+        logaddexp, the partial result ``shift`` places back, so nothing overflows."""
+        xp, axis = self.xp, axis % x.ndim
+        n, lead = x.shape[axis], (slice(None),) * axis
+
+        def part(start: int, stop: int) -> Any:  # x[start:stop] along axis
+            return x[lead + (slice(start, stop), Ellipsis)]
+
+        shift = 1
+        while shift < n:
+            added = xp.logaddexp(part(shift, n), part(0, n - shift))
+            x = xp.concat([part(0, shift), added], axis=axis)
+            shift *= 2
+        return x
+
     # ------------------------------------------------------------------ linalg and losses
     # (kernels the matmul, linear and loss rules need)
 

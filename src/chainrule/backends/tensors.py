@@ -93,8 +93,8 @@ def clone(x: Tensor) -> Tensor:
     return ops.Clone.apply(x)
 
 
-def sum(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    return x.sum(axis=axis, keepdims=keepdims)  # the method normalises axis
+def sum(x: Tensor, axis: Any = None, keepdims: bool = False, dtype: Any = None) -> Tensor:  # noqa: A001
+    return x.sum(axis=axis, keepdims=keepdims, dtype=dtype)  # the method normalises axis
 
 
 def max(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
@@ -133,6 +133,39 @@ def scatter_add(values: Tensor, shape: tuple[int, ...], index: Any) -> Tensor:
 # (functions the reduction and movement rules need)
 def broadcast_copy(x: Tensor, shape: tuple[int, ...]) -> Tensor:
     return broadcast_to(x, shape)  # no copy: the graph never writes into it
+
+
+# (reductions and scans)
+def prod(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+    return ops.Prod.apply(x, axis=axis, keepdims=keepdims)
+
+
+def any(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    return Tensor(np.any(_data(x), axis=axis, keepdims=keepdims))
+
+
+def isfinite(x: Any) -> Tensor:
+    return Tensor(np.isfinite(_data(x)))
+
+
+def finfo(dtype: Any) -> Any:
+    return np.finfo(dtype)
+
+
+def flip(x: Tensor, axis: int) -> Tensor:
+    return x[(slice(None),) * (axis % x.ndim) + (slice(None, None, -1),)]
+
+
+def cumulative_sum(x: Tensor, axis: int) -> Tensor:
+    return ops.CumSum.apply(x, axis=axis)
+
+
+def cumulative_prod(x: Tensor, axis: int) -> Tensor:
+    return ops.CumProd.apply(x, axis=axis)
+
+
+def logcumsumexp(x: Tensor, axis: int) -> Tensor:
+    return ops.LogCumSumExp.apply(x, axis=axis)
 
 
 # ---------------------------------------------------------------------- linalg and losses
