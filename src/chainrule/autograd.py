@@ -19,6 +19,7 @@ from .backends import namespace
 from .backends.cpu import constant, signed_constant
 from .devices import same_place
 from .grad_mode import _Anomaly, _state, check_finite
+from .promotion import result_type
 from .tensor import Tensor
 
 
@@ -201,14 +202,16 @@ def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
             for x in inputs
         )
     dtype = None if like is None else like.dtype
-    return tuple([x if isinstance(x, Tensor) else _constant(x, dtype) for x in inputs])
+    return tuple([x if isinstance(x, Tensor) else _constant(x, dtype, inputs) for x in inputs])
 
 
-def _constant(value: Any, dtype: np.dtype | None) -> Tensor:
-    # NOTE: a Python or NumPy scalar adopts a float operand's dtype (x32 * 0.5 stays float32),
-    # as a cached Tensor of a read-only 0-d array: making it anew costs more than the op.
-    is_scalar = isinstance(value, (int, float, np.number))
-    if dtype is not None and is_scalar and (dtype.kind == "f" or isinstance(value, int)):
+def _constant(value: Any, dtype: np.dtype | None, inputs: tuple[Any, ...]) -> Tensor:
+    # NOTE: a Python or NumPy number takes the result dtype of PyTorch's promotion, which
+    # beside a float tensor is that tensor's (x32 * 0.5 stays float32), as a cached Tensor of
+    # a read-only 0-d array: making it anew costs more than the op.
+    if dtype is not None and isinstance(value, (int, float, complex, np.number)):
+        if dtype.kind != "f" or isinstance(value, (complex, np.complexfloating)):
+            dtype = result_type(*[x.data for x in inputs if isinstance(x, Tensor)], value)
         return _scalar_tensor(value, dtype) if value else Tensor(signed_constant(value, dtype))
     return Tensor(value)
 

@@ -74,6 +74,63 @@ __all__ = [
 # -- creation and top-level functions
 
 # -- elementwise math
+from .math import (  # noqa: E402
+    Acos,
+    Acosh,
+    Asin,
+    Asinh,
+    Atan,
+    Atan2,
+    Atanh,
+    Clamp,
+    Copysign,
+    Cos,
+    Cosh,
+    Erf,
+    Erfc,
+    Expm1,
+    Fmod,
+    Hypot,
+    Log1p,
+    Log2,
+    Log10,
+    LogAddExp,
+    Maximum,
+    Minimum,
+    Remainder,
+    Sin,
+    Sinh,
+    Tan,
+)
+
+__all__ += [
+    "Acos",
+    "Acosh",
+    "Asin",
+    "Asinh",
+    "Atan",
+    "Atan2",
+    "Atanh",
+    "Clamp",
+    "Copysign",
+    "Cos",
+    "Cosh",
+    "Erf",
+    "Erfc",
+    "Expm1",
+    "Fmod",
+    "Hypot",
+    "Log10",
+    "Log1p",
+    "Log2",
+    "LogAddExp",
+    "Maximum",
+    "Minimum",
+    "Remainder",
+    "Sin",
+    "Sinh",
+    "Tan",
+]
 
 # -- reductions and scans
 
