@@ -206,11 +206,13 @@ def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
 
 
 def _constant(value: Any, dtype: np.dtype | None, inputs: tuple[Any, ...]) -> Tensor:
-    # NOTE: a Python or NumPy number takes the result dtype of PyTorch's promotion, which
-    # beside a float tensor is that tensor's (x32 * 0.5 stays float32), as a cached Tensor of
-    # a read-only 0-d array: making it anew costs more than the op.
-    if dtype is not None and isinstance(value, (int, float, complex, np.number)):
-        if dtype.kind != "f" or isinstance(value, (complex, np.complexfloating)):
+    # NOTE: a real Python or NumPy number takes the dtype PyTorch's promotion gives the
+    # result, which beside a float tensor is that tensor's (x32 * 0.5 stays float32), as a
+    # cached Tensor of a read-only 0-d array: making it anew costs more than the op. A
+    # complex number stays complex128, which the op's promotion narrows (to complex64).
+    is_real = isinstance(value, (int, float, np.integer, np.floating))
+    if dtype is not None and is_real:
+        if dtype.kind != "f":
             dtype = result_type(*[x.data for x in inputs if isinstance(x, Tensor)], value)
         return _scalar_tensor(value, dtype) if value else Tensor(signed_constant(value, dtype))
     return Tensor(value)

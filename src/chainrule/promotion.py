@@ -63,7 +63,8 @@ def result_type(*operands: Any) -> np.dtype:
         if dtype is None:  # an array or a Tensor (lists are read as NumPy reads them)
             x = x if hasattr(x, "dtype") else np.asarray(x)
             dtype, tier = np.dtype(x.dtype), 0 if len(x.shape) else 1
-        tiers[tier] = dtype if tiers[tier] is None else promote_types(tiers[tier], dtype)
+        held = tiers[tier]
+        tiers[tier] = dtype if held is None else promote_types(held, dtype)
     dtype = _combine(tiers[0], _combine(tiers[1], tiers[2]))
     assert dtype is not None, "result_type needs an operand"
     return dtype

@@ -18,7 +18,6 @@ import numpy as np
 
 from ..autograd import Function, _as_tensors
 from ..backends import dtype_kind, unbroadcast
-from ..promotion import result_type
 from ..tensor import Tensor, tensor
 from ._shared import Array, Grads, _broadcast_error, promoted
 from .elementwise import Abs, Exp, Log, Neg, Sqrt, where
@@ -382,6 +381,11 @@ def _data(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
+def _dtype(x: Any) -> Any:
+    """The dtype of a Tensor or array, or NumPy's for a number or a list."""
+    return x.dtype if hasattr(x, "dtype") else np.asarray(x).dtype
+
+
 def _own(*operands: Any) -> Any:
     """The namespace of the first array among the operands' data (NumPy if none is one)."""
     for x in operands:
@@ -414,8 +418,7 @@ def _off_graph(op: str, name: str, *operands: Any) -> Tensor:
 def _integral(op: str, *operands: Any) -> tuple[Any, ...]:
     """The operands, once checked to be integer or bool tensors or Python ints."""
     for x in operands:
-        kind = "i" if isinstance(x, int) else dtype_kind(getattr(x, "dtype", np.float64))
-        if kind not in "biu":
+        if dtype_kind(_dtype(x)) not in "biu":
             dtypes = ", ".join(str(getattr(x, "dtype", type(x).__name__)) for x in operands)
             raise TypeError(f"{op}: integer or bool tensors only, got {dtypes}")
     return operands
@@ -423,7 +426,7 @@ def _integral(op: str, *operands: Any) -> tuple[Any, ...]:
 
 def _no_zero_divisor(op: str, a: Any, b: Any) -> None:
     """Integer division by zero raises, as in PyTorch (NumPy would give 0 and a warning)."""
-    if dtype_kind(result_type(a, b)) in "biu":
+    if all(dtype_kind(_dtype(_data(x))) in "biu" for x in (a, b)):
         zero = _data(b) == 0
         if zero if isinstance(zero, bool) else bool(_own(zero).any(zero)):
             raise ZeroDivisionError(f"{op}: integer division by zero")
@@ -546,7 +549,7 @@ def square(input: Any) -> Tensor:
 def frac(input: Any) -> Tensor:
     """input - trunc(input), the part after the point with input's sign; gradient 1."""
     x = _tensor(input)
-    if dtype_kind(x.dtype) not in "f":
+    if dtype_kind(x.dtype) != "f":
         raise TypeError(f"frac: float tensors only, got {x.dtype}")
     return x - trunc(x)
 
@@ -646,21 +649,13 @@ def clamp(input: Any, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     x = _tensor(input)
-    low, high = _extremes(result_type(x, *[b for b in (min, max) if b is not None]))
-    return Clamp.apply(x, low if min is None else min, high if max is None else max)
+    if all(dtype_kind(_dtype(_data(v))) in "biu" for v in (x, min, max) if v is not None):
+        return _off_graph("clamp", "clip", x, min, max)  # integers: no gradient to keep
+    low, high = -math.inf if min is None else min, math.inf if max is None else max
+    return Clamp.apply(x, low, high)
 
 
 clip = clamp
-
-
-def _extremes(dtype: np.dtype) -> tuple[Any, Any]:
-    """The least and greatest values of ``dtype``: a bound that bounds nothing."""
-    if dtype.kind in "fc":
-        return -math.inf, math.inf
-    if dtype.kind == "b":
-        return False, True
-    info = np.iinfo(dtype)
-    return int(info.min), int(info.max)
 
 
 def lerp(input: Any, end: Any, weight: Any) -> Tensor:
@@ -733,8 +728,9 @@ def isclose(
         raise _broadcast_error("isclose", a.data, b) from None
     if equal_nan:
         close = close | (xp.isnan(a.data) & xp.isnan(b))
-    error = xp.abs(a.data - b)
-    return Tensor(close | (xp.isfinite(error) & (error <= atol + xp.abs(rtol * b))))
+    with np.errstate(invalid="ignore"):  # inf - inf is NaN, and not close: no warning
+        error = xp.abs(a.data - b)
+        return Tensor(close | (xp.isfinite(error) & (error <= atol + xp.abs(rtol * b))))
 
 
 def allclose(
@@ -765,7 +761,7 @@ def logical_not(input: Any) -> Tensor:
 def _bools(*operands: Any) -> list[Any]:
     """Each operand's data as truth values (nonzero is True), as PyTorch's logical ops read it."""
     data = [_data(x) for x in operands]
-    return [x != 0 if dtype_kind(getattr(x, "dtype", np.bool_)) != "b" else x for x in data]
+    return [x if isinstance(x, bool) or dtype_kind(_dtype(x)) == "b" else x != 0 for x in data]
 
 
 def bitwise_and(input: Any, other: Any) -> Tensor:
