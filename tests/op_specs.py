@@ -52,6 +52,18 @@ except ImportError:  # the torch columns are only called by tests that importors
 Shape = tuple[int, ...]
 
 
+def _torch_pair(name: str) -> Callable[..., Any]:
+    """torch's two-tensor function ``name``, also taking a Python number on either side (as
+    chainrule's does), made a 0-d tensor of the other operand's dtype."""
+
+    def call(a: Any, b: Any) -> Any:
+        like = a if torch.is_tensor(a) else b
+        a, b = (x if torch.is_tensor(x) else torch.tensor(x, dtype=like.dtype) for x in (a, b))
+        return getattr(torch, name)(a, b)
+
+    return call
+
+
 def _torch_numpy(function: Callable[..., Any], x: np.ndarray, *args: Any, **kwargs: Any) -> Any:
     """A torch function as the NumPy reference, for ops NumPy has no spelling of."""
     return function(torch.from_numpy(x), *args, **kwargs).numpy()
@@ -629,6 +641,239 @@ _SPECS = [
     ),
 
     # -- elementwise math
+    Spec("sin", cr.sin, np.sin, lambda x: torch.sin(x), "any", ((5,),), "unary"),
+    Spec("cos", cr.cos, np.cos, lambda x: torch.cos(x), "any", ((5,),), "unary"),
+    Spec(
+        "tan",
+        lambda a: cr.tan(a - 1),
+        lambda a: np.tan(a - 1),
+        lambda a: (a - 1).tan(),
+        "around_one",
+        ((6,),),
+    ),
+    Spec(
+        "asin",
+        lambda a: cr.asin(a - 1),
+        lambda a: np.asin(a - 1),
+        lambda a: (a - 1).asin(),
+        "around_one",
+        ((6,),),
+    ),
+    Spec(
+        "acos",
+        lambda a: cr.acos(a - 1),
+        lambda a: np.acos(a - 1),
+        lambda a: (a - 1).acos(),
+        "around_one",
+        ((6,),),
+    ),
+    Spec("atan", cr.atan, np.atan, lambda x: torch.atan(x), "any", ((5,),), "unary"),
+    Spec("sinh", cr.sinh, np.sinh, lambda x: torch.sinh(x), "any", ((5,),), "unary"),
+    Spec("cosh", cr.cosh, np.cosh, lambda x: torch.cosh(x), "any", ((5,),), "unary"),
+    Spec("asinh", cr.asinh, np.asinh, lambda x: torch.asinh(x), "any", ((5,),), "unary"),
+    Spec(
+        "acosh",
+        lambda a: cr.acosh(a + 1),
+        lambda a: np.acosh(a + 1),
+        lambda a: (a + 1).acosh(),
+        "around_one",
+        ((6,),),
+    ),
+    Spec(
+        "atanh",
+        lambda a: cr.atanh(a - 1),
+        lambda a: np.atanh(a - 1),
+        lambda a: (a - 1).atanh(),
+        "around_one",
+        ((6,),),
+    ),
+    Spec("log2", cr.log2, np.log2, lambda x: torch.log2(x), "positive", ((5,),), "unary"),
+    Spec("log10", cr.log10, np.log10, lambda x: torch.log10(x), "positive", ((5,),), "unary"),
+    Spec(
+        "log1p",
+        lambda a: cr.log1p(a - 1),
+        lambda a: np.log1p(a - 1),
+        lambda a: (a - 1).log1p(),
+        "around_one",
+        ((6,),),
+    ),
+    Spec("exp2", cr.exp2, np.exp2, lambda x: torch.exp2(x), "any", ((5,),), "unary"),
+    Spec("expm1", cr.expm1, np.expm1, lambda x: torch.expm1(x), "any", ((5,),), "unary"),
+    Spec(
+        "rsqrt",
+        cr.rsqrt,
+        lambda a: 1 / np.sqrt(a),
+        lambda x: torch.rsqrt(x),
+        "positive",
+        ((5,),),
+        "unary",
+    ),
+    Spec(
+        "reciprocal",
+        cr.reciprocal,
+        lambda a: 1 / a,
+        lambda x: torch.reciprocal(x),
+        "away_from_zero",
+        ((5,),),
+        "unary",
+    ),
+    Spec("square", cr.square, np.square, lambda x: torch.square(x), "any", ((5,),), "unary"),
+    Spec(
+        "erf",
+        cr.erf,
+        lambda a: _torch_numpy(torch.erf, a),
+        lambda x: torch.erf(x),
+        "any",
+        ((5,),),
+        "unary",
+    ),
+    Spec(
+        "erfc",
+        cr.erfc,
+        lambda a: _torch_numpy(torch.erfc, a),
+        lambda x: torch.erfc(x),
+        "any",
+        ((5,),),
+        "unary",
+    ),
+    Spec(
+        "frac",
+        lambda a: cr.frac(3 * a) * a,
+        lambda a: (3 * a - np.trunc(3 * a)) * a,
+        lambda a: torch.frac(3 * a) * a,
+        "around_one",
+        ((6,),),
+    ),
+    Spec(
+        "atan2",
+        cr.atan2,
+        np.atan2,
+        _torch_pair("atan2"),
+        "any",
+        ((3, 4), (4,)),
+        "binary",
+    ),
+    Spec(
+        "hypot",
+        cr.hypot,
+        np.hypot,
+        _torch_pair("hypot"),
+        "any",
+        ((3, 4), (4,)),
+        "binary",
+    ),
+    Spec(
+        "maximum",
+        cr.maximum,
+        np.maximum,
+        _torch_pair("maximum"),
+        "any",
+        ((3, 4), (4,)),
+        "binary",
+    ),
+    Spec(
+        "minimum",
+        cr.minimum,
+        np.minimum,
+        _torch_pair("minimum"),
+        "any",
+        ((3, 4), (4,)),
+        "binary",
+    ),
+    Spec(
+        "clamp_tensors",
+        lambda x, lo, hi: cr.clamp(x, -lo, hi) * x,
+        lambda x, lo, hi: np.clip(x, -lo, hi) * x,
+        lambda x, lo, hi: torch.clamp(x, -lo, hi) * x,
+        ("any", "around_one", "around_one"),
+        ((3, 4), (4,), (3, 1)),
+    ),
+    Spec(
+        "clamp_numbers",
+        lambda x: cr.clamp(x, -0.5, 0.5) * x,
+        lambda x: np.clip(x, -0.5, 0.5) * x,
+        lambda x: torch.clamp(x, -0.5, 0.5) * x,
+        "any",
+        ((3, 4),),
+    ),
+    Spec(
+        "clamp_min",
+        lambda x: cr.clamp(x, min=0.2) * x,
+        lambda x: np.maximum(x, 0.2) * x,
+        lambda x: torch.clamp(x, min=0.2) * x,
+        "any",
+        ((3, 4),),
+    ),
+    Spec(
+        "copysign",
+        lambda a, b: cr.copysign(a, b) * a,
+        lambda a, b: np.copysign(a, b) * a,
+        lambda a, b: torch.copysign(a, b) * a,
+        "nonzero",
+        ((3, 4), (4,)),
+    ),
+    Spec(
+        "fmod",
+        lambda a, b: cr.fmod(a * 3, b) * b,
+        lambda a, b: np.fmod(a * 3, b) * b,
+        lambda a, b: torch.fmod(a * 3, b) * b,
+        ("any", "away_from_zero"),
+        ((3, 4), (4,)),
+    ),
+    Spec(
+        "remainder",
+        lambda a, b: cr.remainder(a * 3, b) * b,
+        lambda a, b: np.remainder(a * 3, b) * b,
+        lambda a, b: torch.remainder(a * 3, b) * b,
+        ("any", "away_from_zero"),
+        ((3, 4), (4,)),
+    ),
+    Spec(
+        "lerp",
+        lambda a, b, w: cr.lerp(a, b, 2 * w - 2) * a,
+        lambda a, b, w: (a + (2 * w - 2) * (b - a)) * a,
+        lambda a, b, w: torch.lerp(a, b, 2 * w - 2) * a,
+        ("any", "any", "around_one"),
+        ((3, 4), (4,), (3, 4)),
+    ),
+    Spec(
+        "lerp_number",
+        lambda a, b: cr.lerp(a, b, 0.75) * a,
+        lambda a, b: (a + 0.75 * (b - a)) * a,
+        lambda a, b: torch.lerp(a, b, 0.75) * a,
+        "any",
+        ((3, 4), (3, 4)),
+    ),
+    Spec(
+        "logaddexp",
+        cr.logaddexp,
+        np.logaddexp,
+        _torch_pair("logaddexp"),
+        "any",
+        ((3, 4), (4,)),
+        "binary",
+    ),
+    Spec(
+        "logaddexp2",
+        cr.logaddexp2,
+        np.logaddexp2,
+        _torch_pair("logaddexp2"),
+        "any",
+        ((3, 4), (4,)),
+        "binary",
+    ),
+    Spec(
+        "nan_to_num",
+        lambda a: cr.nan_to_num(a * a + cr.tensor([0, np.nan, np.inf, -np.inf, 0]), 0.5, 3, -3) * a,
+        lambda a: (
+            np.nan_to_num(a * a + np.array([0, np.nan, np.inf, -np.inf, 0]), 1, 0.5, 3, -3) * a
+        ),
+        lambda a: (
+            torch.nan_to_num(a * a + torch.tensor([0, np.nan, np.inf, -np.inf, 0]), 0.5, 3, -3) * a
+        ),
+        "any",
+        ((5,),),
+    ),
 
     # -- reductions and scans
     Spec(

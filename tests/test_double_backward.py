@@ -24,6 +24,9 @@ def test_double_backward_first_grads_match_plain_backward(spec):
     _, plain = first_grads(spec.fn, arrays, create_graph=False)
     _, graphed = first_grads(spec.fn, arrays, create_graph=True)
     for p, g in zip(plain, graphed):
+        if p is None:  # an input the op sends no gradient (copysign's sign source)
+            assert g is None
+            continue
         np.testing.assert_allclose(g.data, p.data, rtol=1e-10, atol=1e-12)
 
 
@@ -35,7 +38,7 @@ def test_double_backward_matches_numerical_second_derivative(spec):
         out = spec.fn(*tensors)
         weights = np.random.default_rng(1).standard_normal(out.shape)
         (out * weights).sum().backward(create_graph=True)
-        total = sum((t.grad * v).sum() for t, v in zip(tensors, direction))
+        total = sum((t.grad * v).sum() for t, v in zip(tensors, direction) if t.grad is not None)
         for t in tensors:
             t.grad = None  # gradcheck's own backward must find second derivatives only
         return total

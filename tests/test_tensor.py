@@ -302,6 +302,12 @@ def test_backward_with_a_grad_count_unlike_the_inputs_names_the_function():
         OneForTwo()(_f64(1.0), _f64(2.0)).backward()
 
 
+def test_zero_dimensional_results_hold_arrays_not_numpy_scalars():
+    a, b = cr.tensor(np.float64(0.3)), cr.tensor(np.float64(0.5))
+    for out in (a * b, a.sum() / 2, -a, a.exp()):
+        assert type(out.data) is np.ndarray and out.dtype == np.float64 and out.shape == ()
+
+
 def test_scalar_constants_keep_their_type_and_the_sign_of_zero():
     x = cr.tensor([1.0, -2.0])
     assert np.signbit((x * -0.0).data).tolist() == [True, False]

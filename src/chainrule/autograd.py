@@ -19,6 +19,7 @@ from .backends import namespace
 from .backends.cpu import constant, signed_constant
 from .devices import same_place
 from .grad_mode import _Anomaly, _state, check_finite
+from .promotion import result_type
 from .tensor import Tensor
 
 
@@ -168,8 +169,11 @@ class Function:
         except (AttributeError, TypeError, ValueError):
             same_place(type(self).__name__, arrays)  # a clearer error when inputs are mixed
             raise
-        if type(data) is not _ndarray:  # another namespace: all inputs must live there
-            same_place(type(self).__name__, arrays)
+        if type(data) is not _ndarray:
+            if isinstance(data, np.generic):  # NumPy's 0-d results are scalars: keep arrays
+                data = np.asarray(data)
+            else:  # another namespace: all inputs must live there
+                same_place(type(self).__name__, arrays)
         if _Anomaly.enabled:
             with np.errstate(all="ignore"):
                 check_finite(data, type(self).__name__, "forward")
@@ -206,14 +210,18 @@ def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
             for x in inputs
         )
     dtype = None if like is None else like.dtype
-    return tuple([x if isinstance(x, Tensor) else _constant(x, dtype) for x in inputs])
+    return tuple([x if isinstance(x, Tensor) else _constant(x, dtype, inputs) for x in inputs])
 
 
-def _constant(value: Any, dtype: np.dtype | None) -> Tensor:
-    # NOTE: a Python or NumPy scalar adopts a float operand's dtype (x32 * 0.5 stays float32),
-    # as a cached Tensor of a read-only 0-d array: making it anew costs more than the op.
-    is_scalar = isinstance(value, (int, float, np.number))
-    if dtype is not None and is_scalar and (dtype.kind == "f" or isinstance(value, int)):
+def _constant(value: Any, dtype: np.dtype | None, inputs: tuple[Any, ...]) -> Tensor:
+    # NOTE: a real Python or NumPy number takes the dtype PyTorch's promotion gives the
+    # result, which beside a float tensor is that tensor's (x32 * 0.5 stays float32), as a
+    # cached Tensor of a read-only 0-d array: making it anew costs more than the op. A
+    # complex number stays complex128, which the op's promotion narrows (to complex64).
+    is_real = isinstance(value, (int, float, np.integer, np.floating))
+    if dtype is not None and is_real:
+        if dtype.kind != "f":
+            dtype = result_type(*[x.data for x in inputs if isinstance(x, Tensor)], value)
         return _scalar_tensor(value, dtype) if value else Tensor(signed_constant(value, dtype))
     return Tensor(value)
 

@@ -742,6 +742,226 @@ class Tensor:
         return ops.where(condition, self, other)
 
     # -------------------------------------- elementwise math
+    # (each is chainrule's function of the same name, ops/math.py, with self first)
+    def sin(self) -> Tensor:
+        return ops.math.sin(self)
+
+    def cos(self) -> Tensor:
+        return ops.math.cos(self)
+
+    def tan(self) -> Tensor:
+        return ops.math.tan(self)
+
+    def asin(self) -> Tensor:
+        return ops.math.asin(self)
+
+    def acos(self) -> Tensor:
+        return ops.math.acos(self)
+
+    def atan(self) -> Tensor:
+        return ops.math.atan(self)
+
+    def sinh(self) -> Tensor:
+        return ops.math.sinh(self)
+
+    def cosh(self) -> Tensor:
+        return ops.math.cosh(self)
+
+    def asinh(self) -> Tensor:
+        return ops.math.asinh(self)
+
+    def acosh(self) -> Tensor:
+        return ops.math.acosh(self)
+
+    def atanh(self) -> Tensor:
+        return ops.math.atanh(self)
+
+    def exp2(self) -> Tensor:
+        return ops.math.exp2(self)
+
+    def expm1(self) -> Tensor:
+        return ops.math.expm1(self)
+
+    def log2(self) -> Tensor:
+        return ops.math.log2(self)
+
+    def log10(self) -> Tensor:
+        return ops.math.log10(self)
+
+    def log1p(self) -> Tensor:
+        return ops.math.log1p(self)
+
+    def rsqrt(self) -> Tensor:
+        return ops.math.rsqrt(self)
+
+    def reciprocal(self) -> Tensor:
+        return ops.math.reciprocal(self)
+
+    def square(self) -> Tensor:
+        return ops.math.square(self)
+
+    def erf(self) -> Tensor:
+        return ops.math.erf(self)
+
+    def erfc(self) -> Tensor:
+        return ops.math.erfc(self)
+
+    def neg(self) -> Tensor:
+        return ops.math.neg(self)
+
+    def floor(self) -> Tensor:
+        return ops.math.floor(self)
+
+    def ceil(self) -> Tensor:
+        return ops.math.ceil(self)
+
+    def trunc(self) -> Tensor:
+        return ops.math.trunc(self)
+
+    def frac(self) -> Tensor:
+        return ops.math.frac(self)
+
+    def sign(self) -> Tensor:
+        return ops.math.sign(self)
+
+    def sgn(self) -> Tensor:
+        return ops.math.sgn(self)
+
+    def isnan(self) -> Tensor:
+        return ops.math.isnan(self)
+
+    def isinf(self) -> Tensor:
+        return ops.math.isinf(self)
+
+    def isfinite(self) -> Tensor:
+        return ops.math.isfinite(self)
+
+    def isposinf(self) -> Tensor:
+        return ops.math.isposinf(self)
+
+    def isneginf(self) -> Tensor:
+        return ops.math.isneginf(self)
+
+    def logical_not(self) -> Tensor:
+        return ops.math.logical_not(self)
+
+    def bitwise_not(self) -> Tensor:
+        return ops.math.bitwise_not(self)
+
+    def atan2(self, other: Any) -> Tensor:
+        return ops.math.atan2(self, other)
+
+    def hypot(self, other: Any) -> Tensor:
+        return ops.math.hypot(self, other)
+
+    def maximum(self, other: Any) -> Tensor:
+        return ops.math.maximum(self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        return ops.math.minimum(self, other)
+
+    def copysign(self, other: Any) -> Tensor:
+        return ops.math.copysign(self, other)
+
+    def fmod(self, other: Any) -> Tensor:
+        return ops.math.fmod(self, other)
+
+    def remainder(self, other: Any) -> Tensor:
+        return ops.math.remainder(self, other)
+
+    def floor_divide(self, other: Any) -> Tensor:
+        return ops.math.floor_divide(self, other)
+
+    def logaddexp(self, other: Any) -> Tensor:
+        return ops.math.logaddexp(self, other)
+
+    def logaddexp2(self, other: Any) -> Tensor:
+        return ops.math.logaddexp2(self, other)
+
+    def logical_and(self, other: Any) -> Tensor:
+        return ops.math.logical_and(self, other)
+
+    def logical_or(self, other: Any) -> Tensor:
+        return ops.math.logical_or(self, other)
+
+    def logical_xor(self, other: Any) -> Tensor:
+        return ops.math.logical_xor(self, other)
+
+    def bitwise_and(self, other: Any) -> Tensor:
+        return ops.math.bitwise_and(self, other)
+
+    def bitwise_or(self, other: Any) -> Tensor:
+        return ops.math.bitwise_or(self, other)
+
+    def bitwise_xor(self, other: Any) -> Tensor:
+        return ops.math.bitwise_xor(self, other)
+
+    def bitwise_left_shift(self, other: Any) -> Tensor:
+        return ops.math.bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other: Any) -> Tensor:
+        return ops.math.bitwise_right_shift(self, other)
+
+    def round(self, decimals: int = 0) -> Tensor:
+        return ops.math.round(self, decimals=decimals)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:
+        return ops.math.clamp(self, min, max)
+
+    clip = clamp
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        return ops.math.lerp(self, end, weight)
+
+    def nan_to_num(self, nan: float = 0.0, posinf: Any = None, neginf: Any = None) -> Tensor:
+        return ops.math.nan_to_num(self, nan, posinf, neginf)
+
+    def isclose(
+        self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+    ) -> Tensor:
+        return ops.math.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(
+        self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+    ) -> bool:
+        return ops.math.allclose(self, other, rtol, atol, equal_nan)
+
+    # The operators PyTorch gives integer (and bool) tensors; % and // work on floats too.
+    def __xor__(self, other: Any) -> Tensor:
+        return ops.math.bitwise_xor(self, other)
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return ops.math.bitwise_xor(other, self)
+
+    def __lshift__(self, other: Any) -> Tensor:
+        return ops.math.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other: Any) -> Tensor:
+        return ops.math.bitwise_left_shift(other, self)
+
+    def __rshift__(self, other: Any) -> Tensor:
+        return ops.math.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other: Any) -> Tensor:
+        return ops.math.bitwise_right_shift(other, self)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return ops.math.remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return ops.math.remainder(other, self)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return ops.math.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return ops.math.floor_divide(other, self)
+
+    def __rand__(self, other: Any) -> Tensor:
+        return ops.math.bitwise_and(other, self)
+
+    def __ror__(self, other: Any) -> Tensor:
+        return ops.math.bitwise_or(other, self)
 
     # -------------------------------------- reductions and scans
 

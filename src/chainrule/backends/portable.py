@@ -48,6 +48,52 @@ class Portable:
         flat = xp.reshape(values, (rows.shape[0], -1))
         return xp.reshape(xp.matmul(xp.matrix_transpose(one_hot), flat), shape)
 
+    # ------------------------------------------------------------------ elementwise math
+    # (kernels the standard lacks: erf, erfc and C's fmod)
+    def erf(self, x: Any) -> Any:
+        """The error function, in float64 to its last bits: for |x| < 2 the series
+        2/sqrt(pi) e^-x^2 sum (2x^2)^k x / (2k+1)!!, positive terms, beyond it 1 - erfc."""
+        xp, z = self.xp, self.xp.astype(x, self.xp.float64)
+        small = xp.abs(z) < 2
+        near = xp.where(small, z, 0.0)
+        term = total = near
+        for k in range(1, 32):  # the terms fall below 2^-53 of the sum by k = 32
+            term = term * (2 * near * near) / (2 * k + 1)
+            total = total + term
+        series = total * self._exp_neg_square(near) * (2 / math.sqrt(math.pi))
+        far = 1 - self._erfc_tail(xp.abs(z))
+        return xp.astype(xp.where(small, series, xp.where(z < 0, -far, far)), x.dtype)
+
+    def erfc(self, x: Any) -> Any:
+        """1 - erf(x), from the continued fraction where that difference would cancel."""
+        z = self.xp.astype(x, self.xp.float64)
+        out = self.xp.where(z >= 2, self._erfc_tail(z), 1 - self.erf(z))
+        return self.xp.astype(out, x.dtype)
+
+    def _erfc_tail(self, z: Any) -> Any:
+        """erfc(z) for z >= 2 by its continued fraction, e^-z^2 / sqrt(pi) / (z + (1/2) /
+        (z + (2/2) / (z + ...))): 60 levels reach 2^-53 at z = 2 (other z are clipped)."""
+        xp = self.xp
+        z = xp.where(z < 2, 2.0, xp.where(z > 30, 30.0, z))  # erfc(30) is 0 in float64
+        fraction = z
+        for k in range(60, 0, -1):
+            fraction = z + (k / 2) / fraction
+        return self._exp_neg_square(z) / (math.sqrt(math.pi) * fraction)
+
+    def _exp_neg_square(self, z: Any) -> Any:
+        """exp(-z^2) without the rounding of z^2: z = hi + lo, hi with 26 bits, so hi^2 is exact."""
+        scaled = z * 134217729.0  # 2^27 + 1: Veltkamp's split
+        hi = scaled - (scaled - z)
+        return self.xp.exp(-hi * hi) * self.xp.exp(-(z - hi) * (z + hi))
+
+    def fmod(self, a: Any, b: Any) -> Any:
+        """C's fmod, the remainder with the sign of ``a``: |a| mod |b|, signed as a."""
+        xp = self.xp
+        rest = xp.remainder(xp.abs(a), xp.abs(b))
+        if xp.isdtype(rest.dtype, "real floating"):
+            return xp.copysign(rest, a)
+        return xp.where(a < 0, -rest, rest)
+
     # ------------------------------------------------------------------ reduce and movement
     # (kernels the reduction and movement rules need)
     def broadcast_copy(self, x: Any, shape: tuple[int, ...]) -> Any:

@@ -13,6 +13,34 @@ from typing import Any
 import numpy as np
 
 from .. import conv, ops
+from ..ops.math import (  # noqa: F401  (ops/math.py's functions, each recording its primitive)
+    acos,
+    acosh,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    clip,
+    copysign,
+    cos,
+    cosh,
+    erf,
+    erfc,
+    expm1,
+    floor_divide,
+    fmod,
+    hypot,
+    log1p,
+    log2,
+    log10,
+    minimum,
+    remainder,
+    sin,
+    sinh,
+    tan,
+    trunc,
+)
 from ..tensor import Tensor, _data
 from . import namespace
 from .portable import Portable

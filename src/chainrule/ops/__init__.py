@@ -91,6 +91,63 @@ from .structure import (  # noqa: E402
 __all__ += ["Einsum", "cat", "chunk", "einsum", "flip", "meshgrid", "roll", "split", "tril", "triu"]
 
 # -- elementwise math
+from .math import (  # noqa: E402
+    Acos,
+    Acosh,
+    Asin,
+    Asinh,
+    Atan,
+    Atan2,
+    Atanh,
+    Clamp,
+    Copysign,
+    Cos,
+    Cosh,
+    Erf,
+    Erfc,
+    Expm1,
+    Fmod,
+    Hypot,
+    Log1p,
+    Log2,
+    Log10,
+    LogAddExp,
+    Maximum,
+    Minimum,
+    Remainder,
+    Sin,
+    Sinh,
+    Tan,
+)
+
+__all__ += [
+    "Acos",
+    "Acosh",
+    "Asin",
+    "Asinh",
+    "Atan",
+    "Atan2",
+    "Atanh",
+    "Clamp",
+    "Copysign",
+    "Cos",
+    "Cosh",
+    "Erf",
+    "Erfc",
+    "Expm1",
+    "Fmod",
+    "Hypot",
+    "Log10",
+    "Log1p",
+    "Log2",
+    "LogAddExp",
+    "Maximum",
+    "Minimum",
+    "Remainder",
+    "Sin",
+    "Sinh",
+    "Tan",
+]
 
 # -- reductions and scans
 from .reduce import (  # noqa: E402

@@ -9,7 +9,7 @@ import numpy as np
 from ..autograd import Function
 from ..backends import dtype_kind, unbroadcast
 from ..tensor import DEFAULT_DTYPE, Tensor
-from ._shared import Array, Grads, _broadcast_error
+from ._shared import Array, Grads, _broadcast_error, promoted
 
 
 def _pow_error(a: np.ndarray, b: np.ndarray) -> ValueError:
@@ -24,6 +24,9 @@ def _pow_error(a: np.ndarray, b: np.ndarray) -> ValueError:
     )
 
 
+_FLOATS = frozenset(np.dtype(c) for c in "efdFD")  # the dtypes true division keeps
+
+
 class Add(Function, fresh_grads=True):
     """a + b"""
 
@@ -31,6 +34,8 @@ class Add(Function, fresh_grads=True):
 
     def forward(self, a: Array, b: Array) -> Array:
         self.saved = (a.shape, b.shape)
+        if a.dtype is not b.dtype:  # PyTorch's promotion (int64 * float32 is float32)
+            a, b = promoted(a, b)
         try:
             return a + b
         except ValueError:
@@ -50,6 +55,8 @@ class Sub(Function, fresh_grads=True):
 
     def forward(self, a: Array, b: Array) -> Array:
         self.saved = (a.shape, b.shape)
+        if a.dtype is not b.dtype:  # PyTorch's promotion (int64 * float32 is float32)
+            a, b = promoted(a, b)
         try:
             return a - b
         except ValueError:
@@ -68,6 +75,8 @@ class Mul(Function, fresh_grads=True):
     __slots__ = ()
 
     def forward(self, a: Array, b: Array) -> Array:
+        if a.dtype is not b.dtype:  # PyTorch's promotion (int64 * float32 is float32)
+            a, b = promoted(a, b)
         self.saved = (a, b)
         try:
             return a * b
@@ -87,6 +96,8 @@ class Div(Function, fresh_grads=True):
     __slots__ = ()
 
     def forward(self, a: Array, b: Array) -> Array:
+        if a.dtype is not b.dtype or a.dtype not in _FLOATS:  # int / int is float32
+            a, b = promoted(a, b, to_float=True)
         self.saved = (a, b)
         try:
             return a / b
@@ -109,6 +120,8 @@ class Pow(Function, fresh_grads=True):
     __slots__ = ()
 
     def forward(self, a: Array, b: Array) -> Array:
+        if a.dtype is not b.dtype:
+            a, b = promoted(a, b)
         try:
             out = a**b
         except ValueError:
@@ -270,6 +283,8 @@ class Where(Function, fresh_grads=True):
 
     def forward(self, a: Array, b: Array, condition: Array) -> Array:
         xp = self.xp
+        if a.dtype is not b.dtype:
+            a, b = promoted(a, b)
         try:
             out = xp.where(condition, a, b)
         except ValueError:
