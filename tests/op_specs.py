@@ -480,6 +480,235 @@ _SPECS = [
     # -- indexing
 
     # -- activations and losses
+    Spec("gelu", F.gelu, lambda x: _torch_numpy(TF.gelu, x), TF.gelu, "any", ((6,),)),
+    Spec(
+        "gelu_tanh",
+        lambda x: F.gelu(x, approximate="tanh"),
+        lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))),
+        lambda x: TF.gelu(x, approximate="tanh"),
+        "any",
+        ((6,),),
+    ),
+    Spec("silu", F.silu, lambda x: x * _sigmoid(x), TF.silu, "any", ((6,),)),
+    Spec("mish", F.mish, lambda x: x * np.tanh(np.logaddexp(0, x)), TF.mish, "any", ((6,),)),
+    Spec(
+        "elu",
+        lambda x: F.elu(x, alpha=0.7),
+        lambda x: np.where(x > 0, x, 0.7 * np.expm1(x)),
+        lambda x: TF.elu(x, alpha=0.7),
+        "nonzero",
+        ((6,),),
+    ),
+    Spec(
+        "celu",
+        lambda x: F.celu(x, alpha=1.5),
+        lambda x: np.where(x > 0, x, 1.5 * np.expm1(x / 1.5)),
+        lambda x: TF.celu(x, alpha=1.5),
+        "nonzero",
+        ((6,),),
+    ),
+    Spec(
+        "selu",
+        F.selu,
+        lambda x: _torch_numpy(TF.selu, x),
+        TF.selu,
+        "nonzero",
+        ((6,),),
+    ),
+    Spec(
+        "leaky_relu",
+        lambda x: F.leaky_relu(x, 0.2) * x,
+        lambda x: np.where(x > 0, x, 0.2 * x) * x,
+        lambda x: TF.leaky_relu(x, 0.2) * x,
+        "nonzero",
+        ((6,),),
+    ),
+    Spec(
+        "hardtanh",
+        lambda x: F.hardtanh(x, -0.8, 1.2) * x,
+        lambda x: np.clip(x, -0.8, 1.2) * x,
+        lambda x: TF.hardtanh(x, -0.8, 1.2) * x,
+        "nonzero",
+        ((8,),),
+    ),
+    Spec(
+        "relu6",
+        lambda x: F.relu6(4 * x) * x,
+        lambda x: np.clip(4 * x, 0, 6) * x,
+        lambda x: TF.relu6(4 * x) * x,
+        "nonzero",
+        ((8,),),
+    ),
+    Spec(  # torch has no double backward of hardsigmoid: its twin is the same clip
+        "hardsigmoid",
+        lambda x: F.hardsigmoid(3 * x) * x,
+        lambda x: np.clip(3 * x / 6 + 0.5, 0, 1) * x,
+        lambda x: TF.hardtanh(3 * x / 6 + 0.5, 0.0, 1.0) * x,
+        "nonzero",
+        ((8,),),
+    ),
+    Spec(
+        "hardswish",
+        lambda x: F.hardswish(3 * x),
+        lambda x: 3 * x * np.clip(3 * x / 6 + 0.5, 0, 1),
+        lambda x: TF.hardswish(3 * x),
+        "nonzero",
+        ((8,),),
+    ),
+    Spec("softsign", F.softsign, lambda x: x / (1 + np.abs(x)), TF.softsign, "nonzero", ((6,),)),
+    Spec("logsigmoid", F.logsigmoid, lambda x: -np.logaddexp(0, -x), TF.logsigmoid, "any", ((6,),)),
+    Spec(
+        "softplus_beta_threshold",
+        lambda x: F.softplus(x, beta=2.0, threshold=2.0),
+        lambda x: np.where(2 * x > 2, x, np.logaddexp(0, 2 * x) / 2),
+        lambda x: TF.softplus(x, beta=2.0, threshold=2.0),
+        "away_from_zero",
+        ((8,),),
+    ),
+    Spec(
+        "softmin",
+        lambda a: F.softmin(a * a, dim=0),
+        lambda a: np.exp(_log_softmax(-a * a, axis=0)),
+        lambda a: TF.softmin(a * a, dim=0),
+        "around_one",
+        ((3, 4),),
+    ),
+    Spec(
+        "softmax_dim",
+        lambda a: F.softmax(a * a, dim=-2),
+        lambda a: np.exp(_log_softmax(a * a, axis=-2)),
+        lambda a: TF.softmax(a * a, dim=-2),
+        "around_one",
+        ((2, 3, 2),),
+    ),
+    Spec(
+        "nll_loss_weighted_ignored",
+        lambda a: F.nll_loss(a * a, np.array([1, -100, 3]), weight=np.array([0.5, 1, 2, 1.5])),
+        lambda a: (a * a)[[0, 2], [1, 3]] @ [-1.0, -1.5] / 2.5,
+        lambda a: TF.nll_loss(a * a, _t([1, -100, 3]), weight=_t([0.5, 1, 2, 1.5])),
+        "around_one",
+        ((3, 4),),
+    ),
+    Spec(
+        "nll_loss_spatial_sum",
+        lambda a: F.nll_loss(a * a, np.array([[1, 0], [2, 1]]), ignore_index=0, reduction="sum"),
+        lambda a: -(a * a)[[0, 1, 1], [1, 2, 1], [0, 0, 1]].sum(),
+        lambda a: TF.nll_loss(a * a, _t([[1, 0], [2, 1]]), ignore_index=0, reduction="sum"),
+        "around_one",
+        ((2, 3, 2),),
+    ),
+    Spec(
+        "cross_entropy_options",
+        lambda a: F.cross_entropy(
+            a * a,
+            np.array([1, 2, 3]),
+            weight=np.array([0.5, 1, 2, 1.5]),
+            ignore_index=2,
+            label_smoothing=0.1,
+        ),
+        lambda a: _torch_numpy(
+            lambda t: TF.cross_entropy(
+                t * t, _t([1, 2, 3]), _t([0.5, 1, 2, 1.5]), ignore_index=2, label_smoothing=0.1
+            ),
+            a,
+        ),
+        lambda a: TF.cross_entropy(
+            a * a, _t([1, 2, 3]), _t([0.5, 1, 2, 1.5]), ignore_index=2, label_smoothing=0.1
+        ),
+        "around_one",
+        ((3, 4),),
+    ),
+    Spec(
+        "cross_entropy_one_sample",
+        lambda a: F.cross_entropy(a * a, np.array(2)),
+        lambda a: -_log_softmax(a * a)[2],
+        lambda a: TF.cross_entropy(a * a, _t(2)),
+        "around_one",
+        ((4,),),
+    ),
+    Spec(
+        "cross_entropy_spatial_none",
+        lambda a: F.cross_entropy(a * a, np.array([[1, 0], [2, 1]]), reduction="none"),
+        lambda a: -_log_softmax(a * a, axis=1)[[[0], [1]], [[1, 0], [2, 1]], [[0, 1]]],
+        lambda a: TF.cross_entropy(a * a, _t([[1, 0], [2, 1]]), reduction="none"),
+        "around_one",
+        ((2, 3, 2),),
+    ),
+    Spec(
+        "cross_entropy_soft_smoothed",
+        lambda a, p: F.cross_entropy(a * a, p, weight=np.array([0.5, 1, 2]), label_smoothing=0.2),
+        lambda a, p: -(_log_softmax(a * a, axis=1) * (p * 0.8 + 0.2 / 3) * [0.5, 1, 2]).sum() / 2,
+        lambda a, p: TF.cross_entropy(a * a, p, _t([0.5, 1, 2]), label_smoothing=0.2),
+        "around_one",
+        ((2, 3), (2, 3)),
+    ),
+    Spec(
+        "l1_loss",
+        lambda a, b: F.l1_loss(a * a, b),
+        lambda a, b: np.abs(a * a - b).mean(),
+        lambda a, b: TF.l1_loss(a * a, b),
+        "around_one",
+        ((2, 3), (2, 3)),
+    ),
+    Spec(
+        "smooth_l1_loss",
+        lambda a, b: F.smooth_l1_loss(a * a, b, beta=0.5),
+        lambda a, b: _torch_numpy(lambda t: TF.smooth_l1_loss(t * t, _t(b), beta=0.5), a),
+        lambda a, b: TF.smooth_l1_loss(a * a, b, beta=0.5),
+        "around_one",
+        ((3, 4), (3, 4)),
+    ),
+    Spec(
+        "huber_loss",
+        lambda a, b: F.huber_loss(a * a, b, reduction="sum", delta=0.5),
+        lambda a, b: _torch_numpy(lambda t: TF.huber_loss(t * t, _t(b), "sum", 0.5), a),
+        lambda a, b: TF.huber_loss(a * a, b, reduction="sum", delta=0.5),
+        "around_one",
+        ((3, 4), (3, 4)),
+    ),
+    Spec(
+        "kl_div",
+        lambda a, b: F.kl_div(-(a * a), b, reduction="batchmean"),
+        lambda a, b: (b * (np.log(b) + a * a)).sum() / 2,
+        lambda a, b: TF.kl_div(-(a * a), b, reduction="batchmean"),
+        "around_one",
+        ((2, 3), (2, 3)),
+    ),
+    Spec(
+        "kl_div_log_target",
+        lambda a, b: F.kl_div(-(a * a), -b, reduction="sum", log_target=True),
+        lambda a, b: (np.exp(-b) * (a * a - b)).sum(),
+        lambda a, b: TF.kl_div(-(a * a), -b, reduction="sum", log_target=True),
+        "around_one",
+        ((2, 3), (2, 3)),
+    ),
+    Spec(
+        "binary_cross_entropy_weighted",
+        lambda a, b: F.binary_cross_entropy(a * 0.5, b - 0.5, weight=np.array([1.0, 2.0, 0.5])),
+        lambda a, b: -(
+            ((b - 0.5) * np.log(a * 0.5) + (1.5 - b) * np.log(1 - a * 0.5)) * [1, 2, 0.5]
+        ).mean(),
+        lambda a, b: TF.binary_cross_entropy(a * 0.5, b - 0.5, weight=_t([1.0, 2.0, 0.5])),
+        "around_one",
+        ((2, 3), (2, 3)),
+    ),
+    Spec(
+        "binary_cross_entropy_with_logits_pos_weight",
+        lambda a, b: F.binary_cross_entropy_with_logits(
+            3 * a - 3, b - 0.5, weight=np.array([[1.0], [0.5]]), pos_weight=np.array([2.0, 0.5, 1])
+        ),
+        lambda a, b: _torch_numpy(
+            lambda t: TF.binary_cross_entropy_with_logits(
+                3 * t - 3, _t(b - 0.5), _t([[1.0], [0.5]]), pos_weight=_t([2.0, 0.5, 1])
+            ),
+            a,
+        ),
+        lambda a, b: TF.binary_cross_entropy_with_logits(
+            3 * a - 3, b - 0.5, _t([[1.0], [0.5]]), pos_weight=_t([2.0, 0.5, 1])
+        ),
+        "around_one",
+        ((2, 3), (2, 3)),
+    ),
 
     # -- layers: embedding, normalisation, convolution, pooling, resizing
 ]

@@ -42,6 +42,7 @@ EXTRA_CASES = {
         ),
         [(2, 12, 25)],
     ),
+    "gelu": (lambda x: F.gelu(3 * x - 3), [(6,)]),
 }
 
 

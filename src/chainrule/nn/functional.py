@@ -14,7 +14,6 @@ import numpy as np
 from .. import conv, ops
 from ..arguments import axis_of
 from ..backends import dtype_kind, namespace
-from ..ops.activations import NormalCdf
 from ..tensor import Tensor
 from . import init
 
@@ -41,14 +40,16 @@ def _target(target: Any, input: Tensor, op: str) -> Tensor:
     return target
 
 
-def _reduce(losses: Tensor, reduction: str, op: str) -> Tensor:
+def _check_reduction(op: str, reduction: str, allowed: tuple[str, ...] = _REDUCTIONS) -> None:
+    if reduction not in allowed:
+        raise ValueError(f"{op}: reduction must be one of {allowed}, got {reduction!r}")
+
+
+def _reduce(losses: Tensor, reduction: str) -> Tensor:
+    """The mean, the sum or (reduction "none", each loss checks it first) all of ``losses``."""
     if reduction == "mean":
         return losses.mean()
-    if reduction == "sum":
-        return losses.sum()
-    if reduction == "none":
-        return losses
-    raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+    return losses.sum() if reduction == "sum" else losses
 
 
 # ---------------------------------------------------------------------- activations
@@ -151,7 +152,7 @@ def gelu(input: Any, approximate: str = "none") -> Tensor:
     """
     x = _floating(input, "gelu")
     if approximate == "none":
-        return x * NormalCdf.apply(x)
+        return x * ops.NormalCdf.apply(x)
     if approximate == "tanh":
         half = x * 0.5
         return half + half * (x * (x * x * (0.044715 * _SQRT_2_OVER_PI) + _SQRT_2_OVER_PI)).tanh()
@@ -249,11 +250,6 @@ def logsigmoid(input: Any) -> Tensor:
 
 
 # ---------------------------------------------------------------------- losses
-def _check_reduction(op: str, reduction: str, allowed: tuple[str, ...] = _REDUCTIONS) -> None:
-    if reduction not in allowed:
-        raise ValueError(f"{op}: reduction must be one of {allowed}, got {reduction!r}")
-
-
 def _pointwise(op: str, input: Any, target: Any, reduction: str) -> tuple[Tensor, Tensor]:
     """An elementwise loss's input and target as Tensors of one shape, its reduction checked."""
     input = _tensor(input, op)
@@ -273,12 +269,18 @@ def _like(value: Any, like: Any) -> Any:
     return xp.astype(xp.asarray(data, device=like.device), like.dtype)
 
 
+def _not_a_reduction(op: str, name: str, value: Any) -> None:
+    """A string where a weight goes is a reduction passed by position (before PyTorch's
+    signatures put weight third): name the fix."""
+    if isinstance(value, str):
+        raise TypeError(f"{op}: {name} must be a tensor, got {value!r}; pass reduction= by name")
+
+
 def _weighted(op: str, name: str, losses: Tensor, weight: Any) -> Tensor:
     """``losses * weight`` for a weight that broadcasts to the losses' shape (None: no weight)."""
     if weight is None:
         return losses
-    if isinstance(weight, str):  # reduction, passed by position where weight now comes first
-        raise TypeError(f"{op}: {name} must be a tensor, got {weight!r}; pass reduction= by name")
+    _not_a_reduction(op, name, weight)
     weight = weight if isinstance(weight, Tensor) else Tensor(_like(weight, losses.data))
     try:
         fits = np.broadcast_shapes(weight.shape, losses.shape) == losses.shape
@@ -308,7 +310,7 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
 def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """Absolute error |input - target|, averaged, summed or kept per element."""
     input, target = _pointwise("l1_loss", input, target, reduction)
-    return _reduce((input - target).abs(), reduction, "l1_loss")
+    return _reduce((input - target).abs(), reduction)
 
 
 def _huber(diff: Tensor, delta: float) -> Tensor:
@@ -328,7 +330,7 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     input, target = _pointwise("huber_loss", input, target, reduction)
-    return _reduce(_huber(input - target, delta), reduction, "huber_loss")
+    return _reduce(_huber(input - target, delta), reduction)
 
 
 def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
@@ -339,7 +341,7 @@ def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float
     input, target = _pointwise("smooth_l1_loss", input, target, reduction)
     diff = input - target
     losses = diff.abs() if beta == 0 else _huber(diff, beta) / beta
-    return _reduce(losses, reduction, "smooth_l1_loss")
+    return _reduce(losses, reduction)
 
 
 def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = False) -> Tensor:
@@ -379,7 +381,7 @@ def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = 
             "is defined",
             stacklevel=2,
         )
-    return _reduce(losses, reduction, op)
+    return _reduce(losses, reduction)
 
 
 def _classes(op: str, input: Tensor) -> tuple[int, int, tuple[int, ...]]:
@@ -399,8 +401,7 @@ def _class_weights(op: str, weight: Any, input: Tensor, classes: int) -> Any:
     gets no gradient, as in PyTorch), or None."""
     if weight is None:
         return None
-    if isinstance(weight, str):  # reduction, passed by position where weight now comes first
-        raise TypeError(f"{op}: weight must be a tensor, got {weight!r}; pass reduction= by name")
+    _not_a_reduction(op, "weight", weight)
     weight = _like(weight, input.data)
     if weight.shape != (classes,):
         raise ValueError(
@@ -450,7 +451,7 @@ def _class_index_losses(
         mask = picked * (1 - label_smoothing) + per_class * (label_smoothing / classes)
     losses = -(log_probs * Tensor(mask)).sum(axis=axis)
     if reduction != "mean":
-        return _reduce(losses, reduction, op)
+        return _reduce(losses, reduction)
     with np.errstate(invalid="ignore", divide="ignore"):  # all ignored: 0 / 0 is nan
         return losses.sum() / Tensor(xp.sum(picked))
 
@@ -551,7 +552,7 @@ def cross_entropy(
             target = target * (1 - label_smoothing) + label_smoothing / classes
         if weight is not None:
             target = target * Tensor(_along_classes(weight, axis, len(shape)))
-        return _reduce(-(log_probs * target).sum(axis=axis), reduction, op)
+        return _reduce(-(log_probs * target).sum(axis=axis), reduction)
     raise ValueError(
         f"{op}: target must be int class indices of shape {index_shape} or probabilities "
         f"of shape {shape}, got {target_data.dtype} {target_data.shape}"
@@ -607,7 +608,7 @@ def binary_cross_entropy(
             f"{op}: input must hold probabilities in [0, 1], got values from {low} to {high}"
         )
     losses = -(target * _clamped_log(input) + (1 - target) * _clamped_log(1 - input))
-    return _reduce(_weighted(op, "weight", losses, weight), reduction, op)
+    return _reduce(_weighted(op, "weight", losses, weight), reduction)
 
 
 def binary_cross_entropy_with_logits(
@@ -630,7 +631,7 @@ def binary_cross_entropy_with_logits(
     else:
         log_weight = _weighted(op, "pos_weight", target, pos_weight) - target + 1
         losses = (1 - target) * input + log_weight * ops.Softplus.apply(-input)
-    return _reduce(_weighted(op, "weight", losses, weight), reduction, op)
+    return _reduce(_weighted(op, "weight", losses, weight), reduction)
 
 
 # ---------------------------------------------------------------------- convolution and pooling

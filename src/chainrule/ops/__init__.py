@@ -80,5 +80,8 @@ __all__ = [
 # -- indexing
 
 # -- activations and losses
+from .activations import NormalCdf  # noqa: E402
+
+__all__ += ["NormalCdf"]
 
 # -- layers: embedding, normalisation, convolution, pooling, resizing
