@@ -252,9 +252,9 @@ def test_cross_entropy_probabilities_wrong_shape_raises():
         F.cross_entropy(cr.ones((2, 3)), np.full((2, 4), 0.25))
 
 
-def test_cross_entropy_logits_not_2d_raises():
-    with pytest.raises(ValueError, match="logits must have shape"):
-        F.cross_entropy(cr.ones(3), np.array([0]))
+def test_cross_entropy_scalar_input_raises():
+    with pytest.raises(ValueError, match=re.escape("input must have shape (C,), (N, C) or")):
+        F.cross_entropy(cr.tensor(1.0), np.array(0))
 
 
 @pytest.mark.parametrize(
@@ -403,6 +403,19 @@ FUNCTIONALS = {
     "avg_pool2d": (lambda rng: [_nchw(rng)], {"kernel_size": 2, "padding": 1}),
     "batch_norm": (lambda rng: [_nchw(rng), None, None], {"training": True}),
     "dropout": (lambda rng: [_x(rng)], {"p": 0.5}),
+    # activations and losses
+    **{
+        name: (lambda rng: [_x(rng)], {})
+        for name in (
+            "gelu silu mish elu celu selu leaky_relu hardtanh relu6 hardsigmoid hardswish "
+            "softsign logsigmoid softmin"
+        ).split()
+    },
+    "nll_loss": (lambda rng: [_x(rng), np.array([0, 5, -100, 2])], {"weight": np.ones(6)}),
+    "l1_loss": (lambda rng: [_x(rng), _x(rng)], {}),
+    "smooth_l1_loss": (lambda rng: [_x(rng), _x(rng)], {"beta": 0.5}),
+    "huber_loss": (lambda rng: [_x(rng), _x(rng)], {"delta": 0.5}),
+    "kl_div": (lambda rng: [_x(rng), rng.uniform(size=(4, 6))], {"reduction": "batchmean"}),
 }
 
 

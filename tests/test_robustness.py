@@ -87,7 +87,8 @@ def test_detect_anomaly_passes_finite_graphs_unchanged():
         (
             lambda: F.cross_entropy(cr.ones(10), np.array([1])),
             ValueError,
-            r"cross_entropy: logits must have shape \(N, C\), got \(10,\)",
+            r"cross_entropy: target must be int class indices of shape \(\) or probabilities "
+            r"of shape \(10,\), got int64 \(1,\)",
         ),
         (
             lambda: cr.optim.SGD(nn.Linear(2, 2).parameters(), lr=-0.1),

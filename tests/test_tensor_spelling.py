@@ -349,7 +349,7 @@ def test_concat_stack_softmax_take_dim(rng, dtype):
         assert mine.shape == tuple(theirs.shape)
         np.testing.assert_allclose(mine.data, theirs.numpy(), rtol=TOLERANCE[dtype])
     with pytest.raises(TypeError, match="softmax: got both axis=0 and dim=1"):
-        F.softmax(cr.tensor(a), 0, dim=1)
+        F.softmax(cr.tensor(a), axis=0, dim=1)
     with pytest.raises(TypeError, match="stack: got both axis=0 and dim=0"):
         cr.stack([cr.tensor(a)], axis=0, dim=0)
 

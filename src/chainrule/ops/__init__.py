@@ -242,5 +242,8 @@ from . import indexing  # noqa: E402  (composites: ops.indexing.gather, ...)
 __all__ += ["indexing"]
 
 # -- activations and losses
+from .activations import NormalCdf  # noqa: E402
+
+__all__ += ["NormalCdf"]
 
 # -- layers: embedding, normalisation, convolution, pooling, resizing
