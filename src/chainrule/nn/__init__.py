@@ -39,3 +39,7 @@ __all__ = [
 # -- activations and losses
 
 # -- layers: embedding, normalisation, convolution, pooling, resizing
+
+from . import utils
+
+__all__ += ["utils"]
