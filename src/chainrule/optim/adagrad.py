@@ -14,7 +14,8 @@ class Adagrad(Optimizer):
     """Adagrad (Duchi et al.), as PyTorch computes it.
 
     s = s + g^2;  p <- p - lr_t g / (sqrt(s) + eps), with lr_t = lr / (1 + (t - 1) lr_decay)
-    at step t and s starting at ``initial_accumulator_value``. Weight decay adds
+    at step t and s starting at ``initial_accumulator_value`` (each group's own, where
+    PyTorch fills every group's with the constructor's). Weight decay adds
     ``weight_decay * p`` to g.
 
     Example:
