@@ -10,6 +10,7 @@ import pytest
 
 import chainrule as cr
 import chainrule.optim as optim
+from chainrule.data import DataLoader, TensorDataset
 from chainrule.nn import utils
 from chainrule.optim import lr_scheduler
 
@@ -196,6 +197,105 @@ def test_state_dict_layout_is_torchs():
         assert set(group) <= set(ref_group)
         assert {k: group[k] for k in group} == {k: ref_group[k] for k in group}
     assert [g["params"] for g in saved["param_groups"]] == [[0], [1, 2]]
+
+
+def _run_with_checkpoint(path, cut):
+    """Train a Linear with two groups (AdamW, warm-up then cosine) for 6 steps, saving the
+    run state after step ``cut`` and continuing from the file; returns the final weights."""
+    from chainrule import nn
+    from chainrule.checkpoint import load_run_state, save_run_state
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((6, 3)).astype(np.float32), rng.standard_normal((6, 2))
+
+    def build():
+        cr.manual_seed(0)
+        model = nn.Linear(3, 2)
+        opt = optim.AdamW(
+            [{"params": [model.weight]}, {"params": [model.bias], "lr": 0.05, "weight_decay": 0}],
+            lr=0.01,
+            amsgrad=True,
+        )
+        warm = lr_scheduler.LinearLR(opt, start_factor=0.1, total_iters=2)
+        sched = lr_scheduler.SequentialLR(
+            opt, [warm, lr_scheduler.CosineAnnealingLR(opt, T_max=4)], milestones=[2]
+        )
+        loader = DataLoader(TensorDataset(np.arange(6)), batch_size=2, seed=0)
+        return model, opt, sched, loader
+
+    def train_step(model, opt, sched, step):
+        opt.zero_grad()
+        out = model(cr.tensor(x[step : step + 1]))
+        ((out - cr.tensor(y[step : step + 1].astype(np.float32))) ** 2).sum().backward()
+        opt.step()
+        sched.step()
+
+    model, opt, sched, loader = build()
+    for step in range(cut):
+        train_step(model, opt, sched, step)
+    if cut < 6:
+        save_run_state(
+            path,
+            epoch=1,
+            history=[],
+            config={},
+            model=model,
+            optimizer=opt,
+            scheduler=sched,
+            loader=loader,
+        )
+        state = load_run_state(path)
+        model, opt, sched, loader = build()
+        model.load_state_dict(state.model)
+        opt.load_state_dict(state.optimizer)
+        sched.load_state_dict(state.scheduler)
+    for step in range(cut, 6):
+        train_step(model, opt, sched, step)
+    return [p.data.copy() for p in model.parameters()], [g["lr"] for g in opt.param_groups]
+
+
+def test_checkpoint_resumes_param_groups_and_schedules_bitwise(tmp_path):
+    straight = _run_with_checkpoint(tmp_path / "unused", cut=6)
+    for cut in (1, 3):
+        resumed = _run_with_checkpoint(tmp_path / f"cut{cut}.safetensors", cut=cut)
+        assert resumed[1] == straight[1]
+        for a, b in zip(resumed[0], straight[0], strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_checkpoint_of_the_format_before_groups_still_loads(tmp_path):
+    from chainrule.checkpoint import FORMAT, load_run_state
+    from chainrule.serialization import save
+
+    defaults = {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.0}
+    metadata = {
+        "format": FORMAT,
+        "epoch": "2",
+        "history": "[]",
+        "config": "{}",
+        "optimizer": json.dumps({"lr": 0.05, "defaults": defaults, "scalars": {}}),
+        "scheduler": json.dumps({"base_lr": 0.1, "last_epoch": 2}),
+        "loader_rng": "{}",
+        "init_rng": "{}",
+    }
+    buffer = np.array([0.5, -0.5], dtype=np.float32)
+    save(
+        {"model/w": np.ones(2, np.float32), "optimizer/0/momentum_buffer": buffer},
+        tmp_path / "old.safetensors",
+        metadata=metadata,
+    )
+    state = load_run_state(tmp_path / "old.safetensors")
+    w = cr.tensor(np.ones(2, np.float32), requires_grad=True)
+    opt = optim.SGD([w], lr=0.1, momentum=0.9, nesterov=True)
+    sched = lr_scheduler.CosineAnnealingLR(opt, T_max=4)
+    opt.load_state_dict(state.optimizer)
+    sched.load_state_dict(state.scheduler)
+    assert sched.get_last_lr() == [0.05] == [opt.param_groups[0]["lr"]]
+    np.testing.assert_array_equal(opt.state[id(w)]["momentum_buffer"], buffer)
+    sched.step()  # epoch 3 of 4 continues the cosine from the restored lr
+    assert opt.param_groups[0]["lr"] == pytest.approx(
+        0.05 * (1 + math.cos(math.pi * 3 / 4)) / (1 + math.cos(math.pi * 2 / 4))
+    )
 
 
 # ---------------------------------------------------------------------- parameter groups

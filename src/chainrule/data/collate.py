@@ -19,14 +19,15 @@ def default_collate(batch: Sequence[Any]) -> Any:
 
     Tensors are stacked into a Tensor and ndarrays into an ndarray (chainrule's loaders
     yield ndarrays where PyTorch's yield tensors); Python floats become a float64 array,
-    ints an int64 one, NumPy scalars an array of their dtype; strings and bytes stay a list.
+    ints an int64 one, NumPy scalars an array of their dtype; strings and bytes are left
+    as they come (the list, or a tuple of one field of tuple samples).
     Dicts, named tuples, tuples and lists are collated field by field, keeping their type
     (a tuple stays a tuple, where PyTorch gives a list).
 
     Example:
         >>> batch = default_collate([("a", 1, np.zeros(2)), ("b", 2, np.ones(2))])
         >>> batch[0], batch[1].tolist(), batch[2].shape
-        (['a', 'b'], [1, 2], (2, 2))
+        (('a', 'b'), [1, 2], (2, 2))
     """
     elem = batch[0]
     if isinstance(elem, Tensor):
@@ -42,11 +43,12 @@ def default_collate(batch: Sequence[Any]) -> Any:
     if isinstance(elem, int):
         return np.asarray(batch)
     if isinstance(elem, str | bytes):
-        return list(batch)
+        return batch
     if isinstance(elem, Mapping):
         collated = {key: default_collate([sample[key] for sample in batch]) for key in elem}
+        mapping_type: Any = type(elem)
         try:
-            return type(elem)(collated)
+            return mapping_type(collated)
         except TypeError:  # a mapping type that cannot be built from a dict
             return collated
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # a named tuple

@@ -526,7 +526,9 @@ class OneCycleLR(LRScheduler):
                 (self.total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")
             )
         keys = ("end_step", "start_lr", "end_lr", "start_momentum", "end_momentum")
-        self._schedule_phases = [dict(zip(keys, phase, strict=True)) for phase in phases]
+        self._schedule_phases: list[dict[str, Any]] = [
+            dict(zip(keys, phase, strict=True)) for phase in phases
+        ]
         max_lrs = _per_group(self, "max_lr", optimizer, max_lr)
         if last_epoch == -1:
             for group, top in zip(groups, max_lrs, strict=True):
