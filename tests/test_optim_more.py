@@ -446,6 +446,15 @@ def test_zero_grad_set_to_none_and_in_place():
     assert w.grad is None
 
 
+def test_zero_grad_in_place_on_another_array_namespace():
+    xp = pytest.importorskip("array_api_strict")
+    w = cr.tensor(np.ones(3)).to(xp).requires_grad_()
+    w.grad = cr.tensor(np.full(3, 2.0)).to(xp)
+    grad = w.grad.data
+    optim.Adam([w]).zero_grad(set_to_none=False)
+    assert w.grad.data is grad and w.grad.numpy().tolist() == [0.0, 0.0, 0.0]
+
+
 def test_zero_grad_in_place_detaches_a_graph_grad():
     w = cr.tensor(np.array([3.0]), requires_grad=True)
     (w * w * w).sum().backward(create_graph=True)

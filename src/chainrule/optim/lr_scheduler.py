@@ -99,7 +99,7 @@ class LRScheduler:
     def _set_lrs(self, lrs: Sequence[float]) -> None:
         for group, lr in zip(self.optimizer.param_groups, lrs, strict=True):
             group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self._last_lr = self._current()
 
     def _current(self) -> list[float]:
         return [group["lr"] for group in self.optimizer.param_groups]
