@@ -1,8 +1,9 @@
 """Resumable training state: model, optimiser, schedule, RNGs and progress in one file.
 
 Arrays go into a safetensors file (``model/<name>``, ``optimizer/<index>/<name>``); the rest
-(epoch, history, configuration, generator states, scalar optimiser state) goes into its
-string metadata as JSON. Writing is atomic and nothing is ever unpickled.
+(epoch, history, configuration, generator states, the optimiser's parameter groups and
+scalar state) goes into its string metadata as JSON. Writing is atomic and nothing is ever
+unpickled.
 """
 
 from __future__ import annotations
@@ -62,11 +63,7 @@ def save_run_state(
         "history": json.dumps(history),
         "config": json.dumps(config),
         "optimizer": json.dumps(
-            {
-                "lr": optimizer_state["lr"],
-                "defaults": optimizer_state["defaults"],
-                "scalars": scalars,
-            }
+            {"param_groups": optimizer_state["param_groups"], "scalars": scalars}
         ),
         "scheduler": json.dumps(scheduler.state_dict()),
         "loader_rng": json.dumps(loader.rng_state()),
@@ -94,14 +91,18 @@ def load_run_state(path: Path) -> RunState:
             history=json.loads(metadata["history"]),
             config=json.loads(metadata["config"]),
             model={k[len("model/") :]: v for k, v in arrays.items() if k.startswith("model/")},
-            optimizer={
-                "lr": optimizer_meta["lr"],
-                "defaults": optimizer_meta["defaults"],
-                "state": state,
-            },
+            optimizer=_optimizer_state(optimizer_meta, state),
             scheduler=json.loads(metadata["scheduler"]),
             loader_rng=json.loads(metadata["loader_rng"]),
             init_rng=json.loads(metadata["init_rng"]),
         )
     except (KeyError, ValueError, TypeError) as error:
         raise ValueError(f"resume: {path} has incomplete training state ({error})") from None
+
+
+def _optimizer_state(meta: dict[str, Any], state: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """The optimiser's state dict: its groups, or, from a file saved before parameter groups,
+    the one lr and defaults every group takes."""
+    if "param_groups" in meta:
+        return {"param_groups": meta["param_groups"], "state": state}
+    return {"lr": meta["lr"], "defaults": meta["defaults"], "state": state}

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from chainrule.data.collate import default_collate
 from chainrule.data.dataloader import DataLoader
-from chainrule.data.dataset import Dataset, TensorDataset
+from chainrule.data.dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
 from chainrule.data.mnist import load_mnist
 
-__all__ = ["DataLoader", "Dataset", "TensorDataset", "load_mnist"]
+__all__ = [
+    "ConcatDataset",
+    "DataLoader",
+    "Dataset",
+    "Subset",
+    "TensorDataset",
+    "default_collate",
+    "load_mnist",
+    "random_split",
+]

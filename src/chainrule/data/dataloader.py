@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
+from chainrule.data.collate import default_collate
 from chainrule.data.dataset import Dataset
 from chainrule.nn import init
 
@@ -19,9 +20,10 @@ class DataLoader:
     so successive epochs differ while the whole sequence is reproducible for a given seed.
 
     A batch is ``dataset[index_array]``: for a ``TensorDataset``, a tuple of ndarrays gathered
-    with one fancy-indexing call per array. A dataset that does not accept an index array has
-    its samples fetched one by one and stacked instead (tuple samples give a tuple of stacked
-    arrays, other samples one stacked array).
+    with one fancy-indexing call per array. A dataset that does not accept an index array (a
+    list, a dataset of Python items) has its samples fetched one by one and put together by
+    ``default_collate`` (tuple samples give a tuple of stacked arrays, strings a list); a
+    ``collate_fn`` replaces both ways: it gets the list of samples, as in PyTorch.
 
     Args:
         dataset: a ``Dataset`` or any object with ``__len__`` and ``__getitem__``.
@@ -31,6 +33,9 @@ class DataLoader:
         seed: seed for the shuffling generator; ``None`` draws one from the global generator,
             so loaders made after the same ``cr.manual_seed`` shuffle alike (and differ
             from run to run without it).
+        collate_fn: makes a batch from the list of its samples.
+        generator: a ``np.random.Generator`` to shuffle with, instead of one from ``seed``
+            (it is used, and advanced, as it is).
 
     Example:
         >>> from chainrule.data import TensorDataset
@@ -46,6 +51,8 @@ class DataLoader:
         shuffle: bool = False,
         drop_last: bool = False,
         seed: int | None = None,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
+        generator: np.random.Generator | None = None,
     ) -> None:
         is_int = isinstance(batch_size, int | np.integer) and not isinstance(batch_size, bool)
         if not is_int or batch_size < 1:
@@ -58,9 +65,20 @@ class DataLoader:
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.drop_last = drop_last
-        if seed is None:
-            seed = int(init._rng.integers(2**63))
-        self._rng = np.random.default_rng(seed)
+        self.collate_fn = collate_fn
+        if generator is not None:
+            if seed is not None:
+                raise ValueError("DataLoader: give a seed or a generator, not both")
+            if not isinstance(generator, np.random.Generator):
+                raise TypeError(
+                    "DataLoader: generator must be a np.random.Generator, got "
+                    f"{type(generator).__name__}"
+                )
+            self._rng = generator
+        else:
+            if seed is None:
+                seed = int(init._rng.integers(2**63))
+            self._rng = np.random.default_rng(seed)
 
     def __len__(self) -> int:
         """Number of batches per epoch."""
@@ -92,10 +110,9 @@ class DataLoader:
             yield self._fetch(order[start : start + self.batch_size])
 
     def _fetch(self, index: np.ndarray) -> Any:
+        if self.collate_fn is not None:
+            return self.collate_fn([self.dataset[int(i)] for i in index])
         try:
             return self.dataset[index]
         except (TypeError, IndexError, KeyError, ValueError):
-            samples = [self.dataset[int(i)] for i in index]
-        if isinstance(samples[0], tuple | list):
-            return tuple(np.stack(column) for column in zip(*samples, strict=True))
-        return np.stack(samples)
+            return default_collate([self.dataset[int(i)] for i in index])

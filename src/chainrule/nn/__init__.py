@@ -98,3 +98,7 @@ __all__ += [
 ]
 
 # -- layers: embedding, normalisation, convolution, pooling, resizing
+
+from . import utils
+
+__all__ += ["utils"]

@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 
 from ..backends.cpu import constant
-from ..tensor import Tensor
 from .optimizer import Optimizer, check_positive
 
 # Parameters from this size on update through kept work arrays (see Optimizer._scratch).
@@ -33,44 +32,48 @@ class SGD(Optimizer):
 
     def __init__(
         self,
-        params: Iterable[Tensor],
-        lr: float,
+        params: Iterable[Any],
+        lr: float = 1e-3,
         momentum: float = 0.0,
         nesterov: bool = False,
         weight_decay: float = 0.0,
     ) -> None:
-        check_positive("SGD", "learning rate", lr)
-        check_positive("SGD", "momentum value", momentum)
-        check_positive("SGD", "weight_decay value", weight_decay)
-        if nesterov and momentum == 0:
-            raise ValueError("SGD: nesterov momentum needs momentum > 0")
         super().__init__(
             params,
             {"lr": lr, "momentum": momentum, "nesterov": nesterov, "weight_decay": weight_decay},
         )
 
-    def step(self) -> None:
-        """Apply one update to every parameter that has a gradient."""
-        if self.defaults["momentum"] or self.defaults["weight_decay"]:
-            super().step()
+    def _check_hyper(self, group: dict[str, Any]) -> None:
+        check_positive("SGD", "learning rate", group["lr"])
+        check_positive("SGD", "momentum value", group["momentum"])
+        check_positive("SGD", "weight_decay value", group["weight_decay"])
+        if group["nesterov"] and group["momentum"] == 0:
+            raise ValueError("SGD: nesterov momentum needs momentum > 0")
+
+    def _step_group(self, group: dict[str, Any]) -> None:
+        if group["momentum"] or group["weight_decay"]:
+            super()._step_group(group)
             return
         # NOTE: plain SGD on small NumPy parameters in one loop, not through _update: 0.5 us
         # a parameter less (python -m bench --workload tiny).
-        for p in self.params:
+        lr = group["lr"]
+        for p in group["params"]:
             if p.grad is None:
                 continue
             param, grad = p.data, p.grad.data
             if type(param) is np.ndarray and param.nbytes < _KEPT_WORK_MIN_BYTES:
-                param -= grad * constant(self.lr, param.dtype)  # p -= lr g
+                param -= grad * constant(lr, param.dtype)  # p -= lr g
             else:
-                self._update(param, grad, self.state[id(p)])
+                self._update(param, grad, self.state[id(p)], group)
 
-    def _update(self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
-        momentum, weight_decay = self.defaults["momentum"], self.defaults["weight_decay"]
+    def _update(
+        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        momentum, weight_decay = group["momentum"], group["weight_decay"]
         if type(param) is not np.ndarray:  # another Array API namespace: operators only
-            self._update_any(param, grad, state)
+            self._update_any(param, grad, state, group)
             return
-        lr = constant(self.lr, param.dtype)
+        lr = constant(group["lr"], param.dtype)
         # NOTE: a small parameter's temporaries cost less than looking up its kept work arrays.
         large = param.nbytes >= _KEPT_WORK_MIN_BYTES
         step = self._scratch(param) if large else None
@@ -88,16 +91,18 @@ class SGD(Optimizer):
         else:
             buffer *= momentum
             buffer += grad  # v = momentum v + g
-        if self.defaults["nesterov"]:
+        if group["nesterov"]:
             param -= np.multiply(grad, lr, out=step)
-            nesterov_lr = constant(self.lr * momentum, param.dtype)
+            nesterov_lr = constant(group["lr"] * momentum, param.dtype)
             param -= np.multiply(buffer, nesterov_lr, out=step)  # p -= lr (g + momentum v)
         else:
             param -= np.multiply(buffer, lr, out=step)  # p -= lr v
 
-    def _update_any(self, param: Any, grad: Any, state: dict[str, Any]) -> None:
+    def _update_any(
+        self, param: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
         """The same step with operators alone, for arrays of any namespace."""
-        momentum, weight_decay = self.defaults["momentum"], self.defaults["weight_decay"]
+        momentum, weight_decay = group["momentum"], group["weight_decay"]
         if weight_decay:
             grad = grad + weight_decay * param
         if momentum:
@@ -107,5 +112,5 @@ class SGD(Optimizer):
             else:
                 buffer *= momentum
                 buffer += grad
-            grad = grad + momentum * buffer if self.defaults["nesterov"] else buffer
-        param -= self.lr * grad
+            grad = grad + momentum * buffer if group["nesterov"] else buffer
+        param -= group["lr"] * grad
