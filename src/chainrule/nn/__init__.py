@@ -99,6 +99,6 @@ __all__ += [
 
 # -- layers: embedding, normalisation, convolution, pooling, resizing
 
-from . import utils
+from . import utils  # noqa: E402
 
 __all__ += ["utils"]
