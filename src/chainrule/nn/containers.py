@@ -147,7 +147,7 @@ class ModuleDict(Module):
 
     def update(self, modules: Mapping[str, Module] | Iterable[Any]) -> None:
         """Add or replace entries from a mapping or from (key, module) pairs."""
-        pairs = modules.items() if isinstance(modules, Mapping) else modules
+        pairs: Iterable[Any] = modules.items() if isinstance(modules, Mapping) else modules
         for key, module in pairs:
             self[key] = module
 
@@ -159,13 +159,14 @@ class ModuleDict(Module):
 
 
 class Identity(Module):
-    """Returns its input unchanged; the arguments are accepted and ignored (as PyTorch's)."""
+    """Returns its input Tensor unchanged (an array as a Tensor); the arguments are accepted
+    and ignored, as PyTorch's."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
 
-    def forward(self, x: Any) -> Any:
-        return x
+    def forward(self, x: Any) -> Tensor:
+        return F._tensor(x, "Identity")
 
 
 class Unflatten(Module):

@@ -84,7 +84,8 @@ class Embedding(Module):
         if rows.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got {rows.shape}")
         return cls(
-            *rows.shape,
+            rows.shape[0],
+            rows.shape[1],
             padding_idx=padding_idx,
             max_norm=max_norm,
             norm_type=norm_type,

@@ -693,7 +693,7 @@ def max_unpool2d(
             f"{op}: indices must lie in [0, {size[0] * size[1]}) for output size {size}, got "
             f"values from {index.min()} to {index.max()}"
         )
-    return _unbatched(windows.max_unpool2d(x, index, size), squeeze)  # type: ignore[arg-type]
+    return _unbatched(windows.max_unpool2d(x, index, size), squeeze)
 
 
 def max_unpool1d(

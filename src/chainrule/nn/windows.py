@@ -20,7 +20,12 @@ Pads = tuple[Pair, Pair]  # ((top, bottom), (left, right))
 
 
 def window_count(
-    op: str, shape: tuple[int, ...], kernel: Pair, stride: Pair, pads: Pads, dilation: Pair
+    op: str,
+    shape: tuple[int, ...],
+    kernel: tuple[int, ...],
+    stride: Pair,
+    pads: Pads,
+    dilation: Pair,
 ) -> Pair:
     """(OH, OW) of a sliding window over the padded (N, C, H, W) input; raises when it does
     not fit."""
