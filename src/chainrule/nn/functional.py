@@ -259,11 +259,8 @@ def _conv_pads(op: str, padding: Any, kernel: Any, stride: Any, dilation: Any) -
         )
     if tuple(stride) != (1, 1):
         raise ValueError(f"{op}: padding='same' is not supported for strided convolutions")
-    totals = [d * (k - 1) for d, k in zip(dilation, kernel)]
-    return (totals[0] // 2, totals[0] - totals[0] // 2), (
-        totals[1] // 2,
-        totals[1] - totals[1] // 2,
-    )
+    rows, columns = (d * (k - 1) for d, k in zip(dilation, kernel))
+    return (rows // 2, rows - rows // 2), (columns // 2, columns - columns // 2)
 
 
 def _check_groups(op: str, x: Tensor, weight: Tensor, groups: Any, transposed: bool) -> int:
@@ -281,13 +278,14 @@ def _check_groups(op: str, x: Tensor, weight: Tensor, groups: Any, transposed: b
     return int(groups)
 
 
-def _check_bias(op: str, bias: Any, channels: int) -> Tensor | None:
-    if bias is None:
+def _shaped(op: str, value: Any, shape: tuple[int, ...], name: str) -> Tensor | None:
+    """An optional weight or bias as a Tensor, checked to have ``shape``."""
+    if value is None:
         return None
-    bias = _tensor(bias, op)
-    if bias.shape != (channels,):
-        raise ValueError(f"{op}: bias of shape {bias.shape}, expected ({channels},)")
-    return bias
+    value = _tensor(value, op)
+    if value.shape != shape:
+        raise ValueError(f"{op}: {name} of shape {value.shape}, expected {shape}")
+    return value
 
 
 def conv2d(
@@ -343,7 +341,7 @@ def _conv(
     x, squeeze = _batched(x, op, 2)
     dilation = _pair(dilation, op, "dilation", 1)
     groups = _check_groups(op, x, weight, groups, transposed=False)
-    bias = _check_bias(op, bias, weight.shape[0])
+    bias = _shaped(op, bias, (weight.shape[0],), "bias")
     pads = _conv_pads(op, padding, weight.shape[2:], stride, dilation)
     windows.window_count(op, x.shape, weight.shape[2:], stride, pads, dilation)
     even = pads[0][0] == pads[0][1] and pads[1][0] == pads[1][1]
@@ -419,7 +417,7 @@ def conv_transpose2d(
     x, weight = _tensor(x, op), _tensor(weight, op)
     x, squeeze = _batched(x, op, 2)
     groups = _check_groups(op, x, weight, groups, transposed=True)
-    bias = _check_bias(op, bias, weight.shape[1] * groups)
+    bias = _shaped(op, bias, (weight.shape[1] * groups,), "bias")
     stride, padding = _pair(stride, op, "stride", 1), _pair(padding, op, "padding", 0)
     output_padding = _pair(output_padding, op, "output_padding", 0)
     dilation = _pair(dilation, op, "dilation", 1)
@@ -756,15 +754,7 @@ def adaptive_avg_pool2d(x: Tensor, output_size: Any) -> Tensor:
     op = "adaptive_avg_pool2d"
     x = _tensor(x, op)
     _batched(x, op, 2)
-    out = x
-    for axis, (size, target) in enumerate(
-        zip(x.shape[-2:], _output_size(op, output_size, x.shape[-2:]))
-    ):
-        if size != target:
-            out = resampling.along(
-                out, resampling.area_matrix(size, target, x.dtype), x.ndim - 2 + axis
-            )
-    return out
+    return _adaptive_mean(x, _output_size(op, output_size, x.shape[-2:]))
 
 
 def adaptive_avg_pool1d(x: Tensor, output_size: Any) -> Tensor:
@@ -874,8 +864,9 @@ def interpolate(
 
 
 def _adaptive_mean(x: Tensor, sizes: tuple[int, ...]) -> Tensor:
-    """Adaptive average pooling of every spatial axis of (N, C, *spatial) input to ``sizes``."""
-    for axis, (size, target) in enumerate(zip(x.shape[2:], sizes), start=2):
+    """Adaptive average pooling of the last ``len(sizes)`` axes of ``x`` to ``sizes``."""
+    first = x.ndim - len(sizes)
+    for axis, (size, target) in enumerate(zip(x.shape[first:], sizes), start=first):
         if size != target:
             x = resampling.along(x, resampling.area_matrix(size, target, x.dtype), axis)
     return x
@@ -1094,15 +1085,6 @@ def _standardise(x: Tensor, axes: tuple[int, ...], eps: float) -> Tensor:
     return centred * (1 / (var + eps).sqrt())
 
 
-def _affine_shape(op: str, value: Any, shape: tuple[int, ...], name: str) -> Tensor | None:
-    if value is None:
-        return None
-    value = _tensor(value, op)
-    if value.shape != shape:
-        raise ValueError(f"{op}: {name} of shape {value.shape}, expected {shape}")
-    return value
-
-
 def layer_norm(
     x: Tensor,
     normalized_shape: Any,
@@ -1125,8 +1107,8 @@ def layer_norm(
         raise ValueError(
             f"{op}: normalized_shape {shape} does not match the last dimensions of input {x.shape}"
         )
-    weight = _affine_shape(op, weight, shape, "weight")
-    bias = _affine_shape(op, bias, shape, "bias")
+    weight = _shaped(op, weight, shape, "weight")
+    bias = _shaped(op, bias, shape, "bias")
     out = _standardise(x, tuple(range(x.ndim - len(shape), x.ndim)), eps)
     if weight is not None:
         out = out * weight
@@ -1158,8 +1140,8 @@ def group_norm(
             f"{op}: {channels} channels of input {x.shape} do not split into "
             f"num_groups={num_groups!r} groups"
         )
-    weight = _affine_shape(op, weight, (channels,), "weight")
-    bias = _affine_shape(op, bias, (channels,), "bias")
+    weight = _shaped(op, weight, (channels,), "weight")
+    bias = _shaped(op, bias, (channels,), "bias")
     grouped = x.reshape(n, num_groups, x.size // max(n * num_groups, 1))
     out = _standardise(grouped, (2,), eps).reshape(x.shape)
     per_channel = (channels,) + (1,) * (x.ndim - 2)
