@@ -1549,6 +1549,205 @@ _SPECS = [
     ),
 
     # -- layers: embedding, normalisation, convolution, pooling, resizing
+    Spec(
+        "conv2d_groups_dilation",
+        lambda x, w, b: F.conv2d(x * x, w, b, (2, 1), (1, 2), dilation=(2, 1), groups=2),
+        lambda x, w, b: _torch_numpy(
+            lambda t: TF.conv2d(t * t, _t(w), _t(b), (2, 1), (1, 2), dilation=(2, 1), groups=2), x
+        ),
+        lambda x, w, b: TF.conv2d(x * x, w, b, (2, 1), (1, 2), dilation=(2, 1), groups=2),
+        "around_one",
+        ((2, 4, 5, 4), (4, 2, 2, 2), (4,)),
+    ),
+    Spec(
+        "conv2d_same_even_kernel",
+        lambda x, w: F.conv2d(x * x, w, padding="same"),
+        lambda x, w: _torch_numpy(lambda t: TF.conv2d(t * t, _t(w), padding="same"), x),
+        lambda x, w: TF.conv2d(x * x, w, padding="same"),
+        "around_one",
+        ((2, 3, 4, 4), (2, 3, 2, 3)),
+    ),
+    Spec(
+        "conv1d",
+        lambda x, w, b: F.conv1d(x * x, w, b, stride=2, padding=1, dilation=2, groups=2),
+        lambda x, w, b: _torch_numpy(
+            lambda t: TF.conv1d(t * t, _t(w), _t(b), stride=2, padding=1, dilation=2, groups=2), x
+        ),
+        lambda x, w, b: TF.conv1d(x * x, w, b, stride=2, padding=1, dilation=2, groups=2),
+        "around_one",
+        ((2, 4, 7), (2, 2, 3), (2,)),
+    ),
+    Spec(
+        "conv_transpose2d",
+        lambda x, w, b: F.conv_transpose2d(x * x, w, b, 2, 1, 1, groups=2, dilation=(1, 2)),
+        lambda x, w, b: _torch_numpy(
+            lambda t: TF.conv_transpose2d(t * t, _t(w), _t(b), 2, 1, 1, groups=2, dilation=(1, 2)),
+            x,
+        ),
+        lambda x, w, b: TF.conv_transpose2d(x * x, w, b, 2, 1, 1, groups=2, dilation=(1, 2)),
+        "around_one",
+        ((2, 4, 3, 3), (4, 2, 2, 2), (4,)),
+    ),
+    Spec(
+        "conv_transpose1d",
+        lambda x, w: F.conv_transpose1d(x * x, w, stride=3, output_padding=2),
+        lambda x, w: _torch_numpy(
+            lambda t: TF.conv_transpose1d(t * t, _t(w), stride=3, output_padding=2), x
+        ),
+        lambda x, w: TF.conv_transpose1d(x * x, w, stride=3, output_padding=2),
+        "around_one",
+        ((1, 2, 3), (2, 3, 2)),
+    ),
+    Spec(
+        "unfold_dilated",
+        lambda x: F.unfold(x * x, 2, dilation=2, padding=1, stride=(1, 2)),
+        lambda x: _torch_numpy(TF.unfold, x * x, 2, dilation=2, padding=1, stride=(1, 2)),
+        lambda x: TF.unfold(x * x, 2, dilation=2, padding=1, stride=(1, 2)),
+        "around_one",
+        ((2, 2, 5, 5),),
+    ),
+    Spec(
+        "fold_dilated",
+        lambda c: F.fold(c * c, (5, 5), 2, dilation=2, padding=1),
+        lambda c: _torch_numpy(TF.fold, c * c, (5, 5), 2, dilation=2, padding=1),
+        lambda c: TF.fold(c * c, (5, 5), 2, dilation=2, padding=1),
+        "around_one",
+        ((2, 8, 25),),
+    ),
+    Spec(
+        "max_pool2d_ceil_dilation",
+        lambda x: F.max_pool2d(x * x, (2, 3), 2, 1, dilation=(2, 1), ceil_mode=True),
+        lambda x: _torch_numpy(TF.max_pool2d, x * x, (2, 3), 2, 1, dilation=(2, 1), ceil_mode=True),
+        lambda x: TF.max_pool2d(x * x, (2, 3), 2, 1, dilation=(2, 1), ceil_mode=True),
+        "around_one",
+        ((2, 2, 6, 5),),
+    ),
+    Spec(
+        "max_pool1d_ceil",
+        lambda x: F.max_pool1d(x * x, 3, 2, ceil_mode=True),
+        lambda x: _torch_numpy(TF.max_pool1d, x * x, 3, 2, ceil_mode=True),
+        lambda x: TF.max_pool1d(x * x, 3, 2, ceil_mode=True),
+        "around_one",
+        ((2, 3, 8),),
+    ),
+    Spec(
+        "avg_pool2d_ceil_exclude_pad",
+        lambda x: F.avg_pool2d(x * x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+        lambda x: _torch_numpy(
+            TF.avg_pool2d, x * x, 3, 2, 1, ceil_mode=True, count_include_pad=False
+        ),
+        lambda x: TF.avg_pool2d(x * x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+        "around_one",
+        ((2, 2, 6, 5),),
+    ),
+    Spec(
+        "max_unpool2d",
+        lambda x: F.max_unpool2d(*F.max_pool2d(x * x, 2, return_indices=True), 2),
+        lambda x: _torch_numpy(
+            lambda t: TF.max_unpool2d(*TF.max_pool2d(t, 2, return_indices=True), 2), x * x
+        ),
+        lambda x: TF.max_unpool2d(*TF.max_pool2d(x * x, 2, return_indices=True), 2),
+        "around_one",
+        ((2, 2, 4, 4),),
+    ),
+    Spec(
+        "adaptive_avg_pool2d",
+        lambda x: F.adaptive_avg_pool2d(x * x, (3, 2)),
+        lambda x: _torch_numpy(TF.adaptive_avg_pool2d, x * x, (3, 2)),
+        lambda x: TF.adaptive_avg_pool2d(x * x, (3, 2)),
+        "around_one",
+        ((2, 2, 5, 7),),
+    ),
+    Spec(
+        "adaptive_max_pool2d",
+        lambda x: F.adaptive_max_pool2d(x * x, (3, 2)),
+        lambda x: _torch_numpy(TF.adaptive_max_pool2d, x * x, (3, 2)),
+        lambda x: TF.adaptive_max_pool2d(x * x, (3, 2)),
+        "around_one",
+        ((2, 2, 5, 7),),
+    ),
+    Spec(
+        "interpolate_nearest",
+        lambda x: F.interpolate(x * x, scale_factor=(1.5, 2)),
+        lambda x: _torch_numpy(TF.interpolate, x * x, scale_factor=(1.5, 2)),
+        lambda x: TF.interpolate(x * x, scale_factor=(1.5, 2)),
+        "around_one",
+        ((1, 2, 3, 4),),
+    ),
+    Spec(
+        "interpolate_bilinear",
+        lambda x: F.interpolate(x * x, size=(5, 3), mode="bilinear"),
+        lambda x: _torch_numpy(TF.interpolate, x * x, size=(5, 3), mode="bilinear"),
+        lambda x: TF.interpolate(x * x, size=(5, 3), mode="bilinear"),
+        "around_one",
+        ((1, 2, 3, 4),),
+    ),
+    Spec(
+        "interpolate_bicubic_corners",
+        lambda x: F.interpolate(x * x, size=(5, 7), mode="bicubic", align_corners=True),
+        lambda x: _torch_numpy(
+            TF.interpolate, x * x, size=(5, 7), mode="bicubic", align_corners=True
+        ),
+        lambda x: TF.interpolate(x * x, size=(5, 7), mode="bicubic", align_corners=True),
+        "around_one",
+        ((1, 2, 3, 4),),
+    ),
+    Spec(
+        "interpolate_linear",
+        lambda x: F.interpolate(x * x, scale_factor=2.5, mode="linear"),
+        lambda x: _torch_numpy(TF.interpolate, x * x, scale_factor=2.5, mode="linear"),
+        lambda x: TF.interpolate(x * x, scale_factor=2.5, mode="linear"),
+        "around_one",
+        ((2, 2, 3),),
+    ),
+    Spec(
+        "layer_norm",
+        lambda x, w, b: F.layer_norm(x, (3, 4), w, b),
+        lambda x, w, b: _torch_numpy(lambda t: TF.layer_norm(t, (3, 4), _t(w), _t(b)), x),
+        lambda x, w, b: TF.layer_norm(x, (3, 4), w, b),
+        "around_one",
+        ((2, 3, 4), (3, 4), (3, 4)),
+    ),
+    Spec(
+        "group_norm",
+        lambda x, w, b: F.group_norm(x, 2, w, b),
+        lambda x, w, b: _torch_numpy(lambda t: TF.group_norm(t, 2, _t(w), _t(b)), x),
+        lambda x, w, b: TF.group_norm(x, 2, w, b),
+        "around_one",
+        ((2, 4, 3), (4,), (4,)),
+    ),
+    Spec(
+        "normalize",
+        lambda x: F.normalize(x - 1, dim=1),
+        lambda x: _torch_numpy(TF.normalize, x - 1, dim=1),
+        lambda x: TF.normalize(x - 1, dim=1),
+        "around_one",
+        ((3, 4),),
+    ),
+    Spec(
+        "normalize_p3",
+        lambda x: F.normalize(x, p=3, dim=0),
+        lambda x: _torch_numpy(TF.normalize, x, p=3, dim=0),
+        lambda x: TF.normalize(x, p=3, dim=0),
+        "around_one",
+        ((3, 4),),
+    ),
+    Spec(
+        "embedding_padding",
+        lambda w: F.embedding(np.array([[0, 1, 3], [3, 3, 2]]), w * w, padding_idx=1),
+        lambda w: (w * w)[np.array([[0, 1, 3], [3, 3, 2]])],
+        lambda w: TF.embedding(_t([[0, 1, 3], [3, 3, 2]]), w * w, padding_idx=1),
+        "around_one",
+        ((4, 3),),
+    ),
+    Spec(
+        "embedding_scale_grad_by_freq",
+        lambda w: F.embedding(np.array([0, 2, 2, 2]), w * w, scale_grad_by_freq=True),
+        lambda w: (w * w)[np.array([0, 2, 2, 2])],
+        lambda w: TF.embedding(_t([0, 2, 2, 2]), w * w, scale_grad_by_freq=True),
+        "around_one",
+        ((3, 2),),
+    ),
 ]
 
 SPECS: dict[str, Spec] = {spec.name: spec for spec in _SPECS}

@@ -299,8 +299,34 @@ LAYERS = {
             "LogSigmoid Softmin Softplus Softmax LogSoftmax"
         ).split()
     },
+    "Conv1d": (lambda: nn.Conv1d(3, 2, 3, groups=1, padding="same"), (2, 3, 5)),
+    "ConvTranspose1d": (lambda: nn.ConvTranspose1d(3, 2, 3, stride=2), (2, 3, 5)),
+    "ConvTranspose2d": (lambda: nn.ConvTranspose2d(3, 2, 3, stride=2), (2, 3, 4, 4)),
+    "MaxPool1d": (lambda: nn.MaxPool1d(2, ceil_mode=True), (2, 3, 5)),
+    "AvgPool1d": (lambda: nn.AvgPool1d(2), (2, 3, 5)),
+    "AdaptiveAvgPool1d": (lambda: nn.AdaptiveAvgPool1d(2), (2, 3, 5)),
+    "AdaptiveAvgPool2d": (lambda: nn.AdaptiveAvgPool2d(3), (2, 3, 4, 4)),
+    "AdaptiveMaxPool1d": (lambda: nn.AdaptiveMaxPool1d(2), (2, 3, 5)),
+    "AdaptiveMaxPool2d": (lambda: nn.AdaptiveMaxPool2d(3), (2, 3, 4, 4)),
+    "Unfold": (lambda: nn.Unfold(2), (2, 3, 4, 4)),
+    "Fold": (lambda: nn.Fold((3, 3), 2), (2, 12, 4)),
+    "Dropout1d": (nn.Dropout1d, (2, 3, 5)),
+    "Dropout2d": (nn.Dropout2d, (2, 3, 4, 4)),
+    "Dropout3d": (nn.Dropout3d, (2, 3, 2, 2, 2)),
+    "AlphaDropout": (nn.AlphaDropout, (4, 6)),
+    "FeatureAlphaDropout": (nn.FeatureAlphaDropout, (2, 3, 4, 4)),
+    "LayerNorm": (lambda: nn.LayerNorm(6), (4, 6)),
+    "GroupNorm": (lambda: nn.GroupNorm(3, 3), (2, 3, 4, 4)),
+    "Identity": (nn.Identity, (4, 6)),
+    "Unflatten": (lambda: nn.Unflatten(1, (2, 3)), (4, 6)),
+    "Upsample": (lambda: nn.Upsample(scale_factor=2, mode="bilinear"), (2, 3, 4, 4)),
+    "UpsamplingNearest2d": (lambda: nn.UpsamplingNearest2d(scale_factor=2), (2, 3, 4, 4)),
+    "UpsamplingBilinear2d": (lambda: nn.UpsamplingBilinear2d((5, 5)), (2, 3, 4, 4)),
 }
-LOSSES = set(
+# Containers have no forward; these layers take int indices (tests/test_layers_more.py).
+NOT_ON_FLOAT_ARRAYS = {"Module", "ModuleList", "ModuleDict", "Embedding", "MaxUnpool1d"}
+NOT_ON_FLOAT_ARRAYS |= {"MaxUnpool2d"}
+LOSSES = set(  # they take a target too: tests/test_activations_losses.py
     "BCELoss BCEWithLogitsLoss CrossEntropyLoss HuberLoss KLDivLoss L1Loss MSELoss NLLLoss "
     "SmoothL1Loss".split()
 )
@@ -309,7 +335,7 @@ LOSSES = set(
 def test_layer_table_covers_every_layer():
     classes = {name: getattr(nn, name) for name in nn.__all__}
     layers = {n for n, c in classes.items() if isinstance(c, type) and issubclass(c, nn.Module)}
-    assert layers - {"Module"} - LOSSES == set(LAYERS)
+    assert layers - NOT_ON_FLOAT_ARRAYS - LOSSES == set(LAYERS)
 
 
 @pytest.mark.parametrize("kind", ["ndarray", "list"])

@@ -124,17 +124,26 @@ class BatchNorm(Function, fresh_grads=True):
 
 
 class Unfold(Function, fresh_grads=True):
-    """im2col: (N, C, H, W) -> (N, C*KH*KW, OH*OW) windows, ``fill`` in the padding"""
+    """im2col: (N, C, H, W) -> (N, C*KH*KW, OH*OW) windows, taps ``dilation`` apart, ``fill``
+    in the padding"""
 
     __slots__ = ()
 
-    def forward(self, x: Any, kernel: Pair, stride: Pair, padding: Pair, fill: float = 0.0) -> Any:
-        self.saved = (x.shape, kernel, stride, padding)
-        return self.xp.unfold(x, kernel, stride, padding, fill)
+    def forward(
+        self,
+        x: Any,
+        kernel: Pair,
+        stride: Pair,
+        padding: Pair,
+        fill: float = 0.0,
+        dilation: Pair = (1, 1),
+    ) -> Any:
+        self.saved = (x.shape, kernel, stride, padding, dilation)
+        return self.xp.unfold(x, kernel, stride, padding, fill, dilation)
 
     def backward(self, grad: Any) -> Grads:
-        shape, kernel, stride, padding = self.saved
-        return (self.xp.fold(grad, shape, kernel, stride, padding),)
+        shape, kernel, stride, padding, dilation = self.saved
+        return (self.xp.fold(grad, shape, kernel, stride, padding, dilation),)
 
 
 class Fold(Function, fresh_grads=True):
@@ -143,11 +152,17 @@ class Fold(Function, fresh_grads=True):
     __slots__ = ()
 
     def forward(
-        self, cols: Any, shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair
+        self,
+        cols: Any,
+        shape: tuple[int, ...],
+        kernel: Pair,
+        stride: Pair,
+        padding: Pair,
+        dilation: Pair = (1, 1),
     ) -> Any:
-        self.saved = (kernel, stride, padding)
-        return self.xp.fold(cols, shape, kernel, stride, padding)
+        self.saved = (kernel, stride, padding, dilation)
+        return self.xp.fold(cols, shape, kernel, stride, padding, dilation)
 
     def backward(self, grad: Any) -> Grads:
-        kernel, stride, padding = self.saved
-        return (self.xp.unfold(grad, kernel, stride, padding, 0.0),)
+        kernel, stride, padding, dilation = self.saved
+        return (self.xp.unfold(grad, kernel, stride, padding, 0.0, dilation),)

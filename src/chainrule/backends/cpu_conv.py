@@ -84,6 +84,22 @@ def _window_slices(kernel: Pair, stride: Pair, out: Pair) -> list[tuple[Any, ...
     ]
 
 
+def _extent(kernel: Pair, dilation: Pair) -> Pair:
+    """The span d*(k-1)+1 of a kernel whose taps lie ``dilation`` apart."""
+    return dilation[0] * (kernel[0] - 1) + 1, dilation[1] * (kernel[1] - 1) + 1
+
+
+def _dilated_slices(kernel: Pair, stride: Pair, out: Pair, dilation: Pair) -> list[tuple[Any, ...]]:
+    """``_window_slices`` for taps ``dilation`` apart: x_pad[..., s*h + d*i, s*w + d*j]."""
+    extent = _extent(kernel, dilation)
+    every = _window_slices(extent, stride, out)  # one per offset of the span, row-major
+    return [
+        every[dilation[0] * i * extent[1] + dilation[1] * j]
+        for i in range(kernel[0])
+        for j in range(kernel[1])
+    ]
+
+
 def _pad(x: np.ndarray, padding: Pair, value: float) -> np.ndarray:
     """x with ``value`` borders on H and W, in x's memory layout (no copy without padding)."""
     ph, pw = padding
@@ -486,24 +502,35 @@ def _from_rows(rows: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- unfold and fold
-def unfold(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, fill: float) -> np.ndarray:
-    """im2col: (N, C, H, W) -> (N, C*KH*KW, OH*OW), x_pad[n, c, s*h + i, s*w + j] at
+# (the Unfold and Fold primitives' kernels: the general convolutions and pooling of
+# nn/functional.py are built on them; the tuned paths above do not use them)
+def unfold(
+    x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, fill: float, dilation: Pair = (1, 1)
+) -> np.ndarray:
+    """im2col: (N, C, H, W) -> (N, C*KH*KW, OH*OW), x_pad[n, c, s*h + d*i, s*w + d*j] at
     [n, (c*KH + i)*KW + j, h*OW + w]; the padding holds ``fill``."""
     n, c = x.shape[:2]
-    oh, ow = _out_size("unfold", x.shape, kernel, stride, padding)
-    windows = sliding_window_view(_pad(x, padding, fill), kernel, axis=(2, 3))
-    windows = windows[:, :, :: stride[0], :: stride[1]].transpose(0, 1, 4, 5, 2, 3)
+    extent = _extent(kernel, dilation)
+    oh, ow = _out_size("unfold", x.shape, extent, stride, padding)
+    windows = sliding_window_view(_pad(x, padding, fill), extent, axis=(2, 3))
+    windows = windows[:, :, :: stride[0], :: stride[1], :: dilation[0], :: dilation[1]]
+    windows = windows.transpose(0, 1, 4, 5, 2, 3)
     return windows.reshape(n, c * kernel[0] * kernel[1], oh * ow)
 
 
 def fold(
-    cols: np.ndarray, shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair
+    cols: np.ndarray,
+    shape: tuple[int, ...],
+    kernel: Pair,
+    stride: Pair,
+    padding: Pair,
+    dilation: Pair = (1, 1),
 ) -> np.ndarray:
     """col2im, the transpose of ``unfold``: each column value added back where it was read."""
     (n, c, h, w), (ph, pw) = shape, padding
-    oh, ow = _out_size("fold", shape, kernel, stride, padding)
+    oh, ow = _out_size("fold", shape, _extent(kernel, dilation), stride, padding)
     slabs = cols.reshape(n, c, kernel[0] * kernel[1], oh, ow)
     out = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
-    for k, index in enumerate(_window_slices(kernel, stride, (oh, ow))):
+    for k, index in enumerate(_dilated_slices(kernel, stride, (oh, ow), dilation)):
         out[index] += slabs[:, :, k]
     return _crop(out, padding)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .cpu_conv import _out_size, _window_slices
+from .cpu_conv import _dilated_slices, _extent, _out_size
 
 Grads = tuple[Any, ...]
 Pair = tuple[int, int]
@@ -173,26 +173,41 @@ class Portable:
     # ------------------------------------------------------------------ convolution
     # (kernels the convolution, pooling and batch-norm rules need)
 
-    def unfold(self, x: Any, kernel: Pair, stride: Pair, padding: Pair, fill: float) -> Any:
+    def unfold(
+        self,
+        x: Any,
+        kernel: Pair,
+        stride: Pair,
+        padding: Pair,
+        fill: float,
+        dilation: Pair = (1, 1),
+    ) -> Any:
         """im2col, (N, C, H, W) -> (N, C*KH*KW, OH*OW): one strided slice per kernel offset."""
         xp, (n, c, h, w), (ph, pw) = self.xp, x.shape, padding
-        oh, ow = _out_size("unfold", x.shape, kernel, stride, padding)
+        oh, ow = _out_size("unfold", x.shape, _extent(kernel, dilation), stride, padding)
         if ph or pw:
             padded = xp.full((n, c, h + 2 * ph, w + 2 * pw), fill, dtype=x.dtype)
             padded[:, :, ph : ph + h, pw : pw + w] = x
             x = padded
-        slabs = xp.stack([x[index] for index in _window_slices(kernel, stride, (oh, ow))], axis=2)
+        slices = _dilated_slices(kernel, stride, (oh, ow), dilation)
+        slabs = xp.stack([x[index] for index in slices], axis=2)
         return xp.reshape(slabs, (n, c * kernel[0] * kernel[1], oh * ow))
 
     def fold(
-        self, cols: Any, shape: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair
+        self,
+        cols: Any,
+        shape: tuple[int, ...],
+        kernel: Pair,
+        stride: Pair,
+        padding: Pair,
+        dilation: Pair = (1, 1),
     ) -> Any:
         """col2im, the transpose of ``unfold``: each slab added back where it was read."""
         xp, (n, c, h, w), (ph, pw) = self.xp, shape, padding
-        oh, ow = _out_size("fold", shape, kernel, stride, padding)
+        oh, ow = _out_size("fold", shape, _extent(kernel, dilation), stride, padding)
         slabs = xp.reshape(cols, (n, c, kernel[0] * kernel[1], oh, ow))
         out = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
-        for k, index in enumerate(_window_slices(kernel, stride, (oh, ow))):
+        for k, index in enumerate(_dilated_slices(kernel, stride, (oh, ow), dilation)):
             out[index] = out[index] + slabs[:, :, k, ...]
         return out[:, :, ph : ph + h, pw : pw + w]
 

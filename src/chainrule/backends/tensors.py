@@ -244,12 +244,25 @@ def mul_scalar(x: Tensor, scalar: Any, factor: float) -> Tensor:
 # (functions the convolution, pooling and batch-norm rules need)
 # NOTE: the rules run Portable's kernels on this module, with Unfold and Fold as primitives,
 # so each kernel's result is differentiable again.
-def unfold(x: Tensor, kernel: Any, stride: Any, padding: Any, fill: float) -> Tensor:
-    return conv.Unfold.apply(x, kernel=kernel, stride=stride, padding=padding, fill=fill)
+def unfold(
+    x: Tensor, kernel: Any, stride: Any, padding: Any, fill: float, dilation: Any = (1, 1)
+) -> Tensor:
+    return conv.Unfold.apply(
+        x, kernel=kernel, stride=stride, padding=padding, fill=fill, dilation=dilation
+    )
 
 
-def fold(cols: Tensor, shape: tuple[int, ...], kernel: Any, stride: Any, padding: Any) -> Tensor:
-    return conv.Fold.apply(cols, shape=tuple(shape), kernel=kernel, stride=stride, padding=padding)
+def fold(
+    cols: Tensor,
+    shape: tuple[int, ...],
+    kernel: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any = (1, 1),
+) -> Tensor:
+    return conv.Fold.apply(
+        cols, shape=tuple(shape), kernel=kernel, stride=stride, padding=padding, dilation=dilation
+    )
 
 
 def argmax(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:

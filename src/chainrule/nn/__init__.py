@@ -98,6 +98,61 @@ __all__ += [
 ]
 
 # -- layers: embedding, normalisation, convolution, pooling, resizing
+from .containers import Identity, ModuleDict, ModuleList, Unflatten  # noqa: E402
+from .conv_layers import (  # noqa: E402
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AlphaDropout,
+    AvgPool1d,
+    Conv1d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    Dropout1d,
+    Dropout2d,
+    Dropout3d,
+    FeatureAlphaDropout,
+    Fold,
+    MaxPool1d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+    Unfold,
+)
+from .embedding import Embedding  # noqa: E402
+from .normalization import GroupNorm, LayerNorm  # noqa: E402
+from .resize import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: E402
+
+__all__ += [
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
+    "AlphaDropout",
+    "AvgPool1d",
+    "Conv1d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "Dropout1d",
+    "Dropout2d",
+    "Dropout3d",
+    "Embedding",
+    "FeatureAlphaDropout",
+    "Fold",
+    "GroupNorm",
+    "Identity",
+    "LayerNorm",
+    "MaxPool1d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
+    "ModuleDict",
+    "ModuleList",
+    "Unflatten",
+    "Unfold",
+    "Upsample",
+    "UpsamplingBilinear2d",
+    "UpsamplingNearest2d",
+]
 
 from . import utils  # noqa: E402
 

@@ -15,7 +15,7 @@ from .. import conv, ops
 from ..arguments import axis_of
 from ..backends import dtype_kind, namespace
 from ..tensor import Tensor
-from . import init
+from . import init, resampling, windows
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -648,20 +648,113 @@ def _pair(value: Any, op: str, name: str, minimum: int) -> tuple[int, int]:
     return int(pair[0]), int(pair[1])
 
 
+def _single(value: Any, op: str, name: str, minimum: int) -> int:
+    """An int or a 1-tuple of one, at least ``minimum``."""
+    one = value[0] if isinstance(value, (tuple, list)) and len(value) == 1 else value
+    if isinstance(one, (tuple, list)):
+        raise ValueError(f"{op}: {name} must be an int >= {minimum} or a 1-tuple, got {value!r}")
+    return _pair(one, op, name, minimum)[0]
+
+
+def _batched(x: Tensor, op: str, dims: int) -> tuple[Tensor, bool]:
+    """(N, C, *spatial) input as it is, unbatched (C, *spatial) input with N = 1 added."""
+    if x.ndim == dims + 2:
+        return x, False
+    if x.ndim == dims + 1:
+        return x.reshape(1, *x.shape), True
+    raise ValueError(
+        f"{op}: input must be {dims + 2}-D (N, C, ...) or {dims + 1}-D (C, ...), "
+        f"got shape {x.shape}"
+    )
+
+
+def _unbatched(result: Any, squeeze: bool) -> Any:
+    """The result of ``_batched`` input without the batch axis it added (tuples too)."""
+    if not squeeze:
+        return result
+    if isinstance(result, tuple):
+        return tuple(_unbatched(part, True) for part in result)
+    return result.reshape(result.shape[1:])
+
+
+def _as_2d(x: Tensor) -> Tensor:
+    """(…, L) as (…, 1, L): the 1-D ops run as 2-D ones over a height-1 input."""
+    return x.reshape(*x.shape[:-1], 1, x.shape[-1])
+
+
+def _from_2d(result: Any) -> Any:
+    """The inverse of ``_as_2d`` on a result (tuples too)."""
+    if isinstance(result, tuple):
+        return tuple(_from_2d(part) for part in result)
+    return result.reshape(*result.shape[:-2], result.shape[-1])
+
+
+def _conv_pads(op: str, padding: Any, kernel: Any, stride: Any, dilation: Any) -> windows.Pads:
+    """((top, bottom), (left, right)) for an int, a pair, "valid" or "same" (the extra one
+    of an odd total goes after, as PyTorch)."""
+    if not isinstance(padding, str):
+        ph, pw = _pair(padding, op, "padding", 0)
+        return (ph, ph), (pw, pw)
+    if padding == "valid":
+        return (0, 0), (0, 0)
+    if padding != "same":
+        raise ValueError(
+            f"{op}: padding must be 'valid', 'same', an int or a pair of ints, got {padding!r}"
+        )
+    if tuple(stride) != (1, 1):
+        raise ValueError(f"{op}: padding='same' is not supported for strided convolutions")
+    rows, columns = (d * (k - 1) for d, k in zip(dilation, kernel))
+    return (rows // 2, rows - rows // 2), (columns // 2, columns - columns // 2)
+
+
+def _check_groups(op: str, x: Tensor, weight: Tensor, groups: Any, transposed: bool) -> int:
+    """``groups`` checked against (N, C, H, W) input and 4-D weight; returns it."""
+    if weight.ndim != 4:
+        raise ValueError(f"{op}: weight must be 4-D, got shape {weight.shape}")
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    expected = weight.shape[0] if transposed else weight.shape[1] * groups
+    if x.shape[1] != expected or weight.shape[0] % groups:
+        raise ValueError(
+            f"{op}: input of shape {x.shape} does not match weight of shape {weight.shape} "
+            f"with groups={groups}"
+        )
+    return int(groups)
+
+
+def _shaped(op: str, value: Any, shape: tuple[int, ...], name: str) -> Tensor | None:
+    """An optional weight or bias as a Tensor, checked to have ``shape``."""
+    if value is None:
+        return None
+    value = _tensor(value, op)
+    if value.shape != shape:
+        raise ValueError(f"{op}: {name} of shape {value.shape}, expected {shape}")
+    return value
+
+
 def conv2d(
-    x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
 ) -> Tensor:
-    """2-D cross-correlation, as ``torch.nn.functional.conv2d`` (no groups or dilation).
+    """2-D cross-correlation, as ``torch.nn.functional.conv2d``.
 
     Args:
-        x: input (N, C_in, H, W).
-        weight: filters (C_out, C_in, kH, kW).
+        x: input (N, C_in, H, W), or unbatched (C_in, H, W).
+        weight: filters (C_out, C_in / groups, kH, kW).
         bias: optional (C_out,).
         stride: step of the window, an int or (sH, sW).
-        padding: zeros added on both sides of H and W, an int or (pH, pW).
+        padding: zeros on both sides of H and W, an int or (pH, pW); or "valid" (none) or
+            "same" (the output keeps the input's size; stride 1 only).
+        dilation: spacing of the kernel's taps, an int or (dH, dW).
+        groups: input and output channels split into this many independent groups.
 
     Shape:
-        (N, C_in, H, W) -> (N, C_out, (H + 2pH - kH) // sH + 1, (W + 2pW - kW) // sW + 1)
+        (N, C_in, H, W) -> (N, C_out, (H + 2pH - dH (kH - 1) - 1) // sH + 1, ...)
 
     Example:
         >>> import chainrule as cr
@@ -670,42 +763,585 @@ def conv2d(
     """
     x, weight = _tensor(x, "conv2d"), _tensor(weight, "conv2d")
     stride = _pair(stride, "conv2d", "stride", 1)
-    padding = _pair(padding, "conv2d", "padding", 0)
-    if bias is None:
-        return conv.Conv2d.apply(x, weight, stride=stride, padding=padding)
-    return conv.Conv2d.apply(x, weight, bias, stride=stride, padding=padding)
+    if groups == 1 and dilation in (1, (1, 1)) and not isinstance(padding, str) and x.ndim == 4:
+        padding = _pair(padding, "conv2d", "padding", 0)  # the tuned primitive
+        if bias is None:
+            return conv.Conv2d.apply(x, weight, stride=stride, padding=padding)
+        return conv.Conv2d.apply(x, weight, bias, stride=stride, padding=padding)
+    return _conv("conv2d", x, weight, bias, stride, padding, dilation, groups)
 
 
-def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+def _conv(
+    op: str,
+    x: Tensor,
+    weight: Tensor,
+    bias: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: Any,
+) -> Tensor:
+    """conv2d with every option: the tuned primitive where it covers them, else im2col."""
+    x, squeeze = _batched(x, op, 2)
+    dilation = _pair(dilation, op, "dilation", 1)
+    groups = _check_groups(op, x, weight, groups, transposed=False)
+    bias = _shaped(op, bias, (weight.shape[0],), "bias")
+    pads = _conv_pads(op, padding, weight.shape[2:], stride, dilation)
+    windows.window_count(op, x.shape, weight.shape[2:], stride, pads, dilation)
+    even = pads[0][0] == pads[0][1] and pads[1][0] == pads[1][1]
+    if groups == 1 and dilation == (1, 1) and even:
+        padding = (pads[0][0], pads[1][0])
+        args = (x, weight) if bias is None else (x, weight, bias)
+        out = conv.Conv2d.apply(*args, stride=stride, padding=padding)
+    else:
+        out = windows.conv2d(op, x, weight, bias, stride, pads, dilation, groups)
+    return _unbatched(out, squeeze)
+
+
+def conv1d(
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
+    """1-D cross-correlation over (N, C_in, L) or (C_in, L) input with (C_out, C_in / groups,
+    k) weight, as ``torch.nn.functional.conv1d``: conv2d over a height-1 input.
+
+    Example:
+        >>> import chainrule as cr
+        >>> conv1d(cr.ones((1, 2, 5)), cr.ones((3, 2, 3)), padding="same").shape
+        (1, 3, 5)
+    """
+    x, weight = _tensor(x, "conv1d"), _tensor(weight, "conv1d")
+    if weight.ndim != 3:
+        raise ValueError(
+            f"conv1d: weight must be 3-D (C_out, C_in / groups, k), got {weight.shape}"
+        )
+    _batched(x, "conv1d", 1)
+    stride = (1, _single(stride, "conv1d", "stride", 1))
+    if not isinstance(padding, str):
+        padding = (0, _single(padding, "conv1d", "padding", 0))
+    dilation = (1, _single(dilation, "conv1d", "dilation", 1))
+    out = _conv("conv1d", _as_2d(x), _as_2d(weight), bias, stride, padding, dilation, groups)
+    return _from_2d(out)
+
+
+def conv_transpose2d(
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> Tensor:
+    """The transposed convolution (conv2d's input gradient), as
+    ``torch.nn.functional.conv_transpose2d``: im2col's transpose (fold) of weight^T @ x.
+
+    Args:
+        x: input (N, C_in, H, W), or unbatched (C_in, H, W).
+        weight: (C_in, C_out / groups, kH, kW).
+        padding: rows and columns cropped from each side of the full output.
+        output_padding: extra rows and columns on the bottom and right (less than the
+            stride or the dilation), to pick among the sizes a strided conv2d maps alike.
+
+    Shape:
+        (N, C_in, H, W) -> (N, C_out, (H - 1) sH - 2 pH + dH (kH - 1) + opH + 1, ...)
+
+    Example:
+        >>> import chainrule as cr
+        >>> conv_transpose2d(cr.ones((1, 2, 3, 3)), cr.ones((2, 4, 3, 3)), stride=2).shape
+        (1, 4, 7, 7)
+    """
+    op = "conv_transpose2d"
+    x, weight = _tensor(x, op), _tensor(weight, op)
+    x, squeeze = _batched(x, op, 2)
+    groups = _check_groups(op, x, weight, groups, transposed=True)
+    bias = _shaped(op, bias, (weight.shape[1] * groups,), "bias")
+    stride, padding = _pair(stride, op, "stride", 1), _pair(padding, op, "padding", 0)
+    output_padding = _pair(output_padding, op, "output_padding", 0)
+    dilation = _pair(dilation, op, "dilation", 1)
+    for extra, s, d in zip(output_padding, stride, dilation):
+        if extra >= s and extra >= d:
+            raise ValueError(
+                f"{op}: output_padding {output_padding} must be smaller than the stride "
+                f"{stride} or the dilation {dilation}"
+            )
+    for size, s, p, d, k in zip(x.shape[2:], stride, padding, dilation, weight.shape[2:]):
+        if (size - 1) * s - 2 * p + d * (k - 1) + 1 < 1:
+            raise ValueError(
+                f"{op}: padding {padding} leaves no output for input {x.shape} and weight "
+                f"{weight.shape} (stride {stride}, dilation {dilation})"
+            )
+    out = windows.conv_transpose2d(
+        x, weight, bias, stride, padding, output_padding, dilation, groups
+    )
+    return _unbatched(out, squeeze)
+
+
+def conv_transpose1d(
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> Tensor:
+    """The transposed 1-D convolution of (N, C_in, L) or (C_in, L) input with (C_in,
+    C_out / groups, k) weight: conv_transpose2d over a height-1 input."""
+    op = "conv_transpose1d"
+    x, weight = _tensor(x, op), _tensor(weight, op)
+    if weight.ndim != 3:
+        raise ValueError(f"{op}: weight must be 3-D (C_in, C_out / groups, k), got {weight.shape}")
+    _batched(x, op, 1)
+    out = conv_transpose2d(
+        _as_2d(x),
+        _as_2d(weight),
+        bias,
+        (1, _single(stride, op, "stride", 1)),
+        (0, _single(padding, op, "padding", 0)),
+        (0, _single(output_padding, op, "output_padding", 0)),
+        groups,
+        (1, _single(dilation, op, "dilation", 1)),
+    )
+    return _from_2d(out)
+
+
+def unfold(
+    x: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1
+) -> Tensor:
+    """im2col, as ``torch.nn.functional.unfold``: every kH x kW window of (N, C, H, W) input
+    as a column of (N, C * kH * kW, L), L windows in row-major order.
+
+    Example:
+        >>> import chainrule as cr
+        >>> unfold(cr.ones((1, 2, 4, 4)), 3).shape
+        (1, 18, 4)
+    """
+    op = "unfold"
+    x, squeeze = _batched(_tensor(x, op), op, 2)
+    kernel = _pair(kernel_size, op, "kernel_size", 1)
+    dilation, padding = _pair(dilation, op, "dilation", 1), _pair(padding, op, "padding", 0)
+    stride = _pair(stride, op, "stride", 1)
+    windows.window_count(op, x.shape, kernel, stride, windows.even(padding), dilation)
+    out = conv.Unfold.apply(x, kernel=kernel, stride=stride, padding=padding, dilation=dilation)
+    return _unbatched(out, squeeze)
+
+
+def fold(
+    x: Tensor,
+    output_size: Any,
+    kernel_size: Any,
+    dilation: Any = 1,
+    padding: Any = 0,
+    stride: Any = 1,
+) -> Tensor:
+    """col2im, as ``torch.nn.functional.fold``, the transpose of ``unfold``: the columns of
+    (N, C * kH * kW, L) summed back into (N, C, *output_size) where their windows lie."""
+    op = "fold"
+    x = _tensor(x, op)
+    if x.ndim not in (2, 3):
+        raise ValueError(f"{op}: input must be 3-D (N, C * kH * kW, L) or 2-D, got {x.shape}")
+    cols, squeeze = (x, False) if x.ndim == 3 else (x.reshape(1, *x.shape), True)
+    size = _pair(output_size, op, "output_size", 1)
+    kernel = _pair(kernel_size, op, "kernel_size", 1)
+    dilation, padding = _pair(dilation, op, "dilation", 1), _pair(padding, op, "padding", 0)
+    stride = _pair(stride, op, "stride", 1)
+    n, rows, length = cols.shape
+    shape = (n, rows // (kernel[0] * kernel[1]), *size)
+    count = windows.window_count(op, shape, kernel, stride, windows.even(padding), dilation)
+    if rows % (kernel[0] * kernel[1]) or length != count[0] * count[1]:
+        raise ValueError(
+            f"{op}: input of shape {x.shape} does not hold C * {kernel[0] * kernel[1]} rows of "
+            f"{count[0] * count[1]} windows for output_size {size}, kernel {kernel}"
+        )
+    out = conv.Fold.apply(
+        cols, shape=shape, kernel=kernel, stride=stride, padding=padding, dilation=dilation
+    )
+    return _unbatched(out, squeeze)
+
+
+# pooling
+def max_pool2d(
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
     """Maximum over each kH x kW window; the gradient goes to the first maximum (as PyTorch).
 
-    ``stride`` defaults to ``kernel_size``; ``padding`` (at most half the kernel) is -inf.
+    ``stride`` defaults to ``kernel_size``; ``padding`` (at most half the dilated kernel) is
+    -inf. ``ceil_mode`` keeps a last, partial window that starts inside the input;
+    ``return_indices`` also returns each maximum's flat index h * W + w (for
+    ``max_unpool2d``).
 
     Example:
         >>> import chainrule as cr
         >>> max_pool2d(cr.tensor([[[[1.0, 2.0], [4.0, 3.0]]]]), 2)
         tensor([[[[4.]]]])
     """
-    kernel = _pair(kernel_size, "max_pool2d", "kernel_size", 1)
-    stride = kernel if stride is None else _pair(stride, "max_pool2d", "stride", 1)
-    padding = _pair(padding, "max_pool2d", "padding", 0)
-    x = _tensor(x, "max_pool2d")
-    return conv.MaxPool2d.apply(x, kernel_size=kernel, stride=stride, padding=padding)
+    op = "max_pool2d"
+    kernel = _pair(kernel_size, op, "kernel_size", 1)
+    stride = kernel if stride is None else _pair(stride, op, "stride", 1)
+    padding = _pair(padding, op, "padding", 0)
+    x = _tensor(x, op)
+    if dilation in (1, (1, 1)) and not ceil_mode and not return_indices and x.ndim == 4:
+        return conv.MaxPool2d.apply(x, kernel_size=kernel, stride=stride, padding=padding)
+    x, squeeze = _batched(x, op, 2)
+    dilation = _pair(dilation, op, "dilation", 1)
+    _check_pool_padding(op, kernel, padding, dilation)
+    out = windows.max_pool2d(x, kernel, stride, padding, dilation, ceil_mode, return_indices)
+    return _unbatched(out, squeeze)
 
 
-def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
-    """Mean over each kH x kW window; zero padding counts in the mean (PyTorch's default).
+def _check_pool_padding(op: str, kernel: Any, padding: Any, dilation: Any) -> None:
+    for k, p, d in zip(kernel, padding, dilation):
+        if p > (d * (k - 1) + 1) // 2:
+            raise ValueError(
+                f"{op}: padding {padding} must be at most half the kernel size {kernel}"
+                + (f" with dilation {dilation}" if tuple(dilation) != (1, 1) else "")
+            )
+
+
+def avg_pool2d(
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """Mean over each kH x kW window, as ``torch.nn.functional.avg_pool2d``: zero padding
+    counts in the mean unless ``count_include_pad=False``; ``divisor_override`` replaces
+    the count; ``ceil_mode`` keeps a last, partial window (its part past the padding never
+    counts).
 
     Example:
         >>> import chainrule as cr
         >>> avg_pool2d(cr.tensor([[[[1.0, 2.0], [4.0, 3.0]]]]), 2)
         tensor([[[[2.5]]]])
     """
-    kernel = _pair(kernel_size, "avg_pool2d", "kernel_size", 1)
-    stride = kernel if stride is None else _pair(stride, "avg_pool2d", "stride", 1)
-    padding = _pair(padding, "avg_pool2d", "padding", 0)
-    x = _tensor(x, "avg_pool2d")
-    return conv.AvgPool2d.apply(x, kernel_size=kernel, stride=stride, padding=padding)
+    op = "avg_pool2d"
+    kernel = _pair(kernel_size, op, "kernel_size", 1)
+    stride = kernel if stride is None else _pair(stride, op, "stride", 1)
+    padding = _pair(padding, op, "padding", 0)
+    x = _tensor(x, op)
+    if not ceil_mode and count_include_pad and divisor_override is None and x.ndim == 4:
+        return conv.AvgPool2d.apply(x, kernel_size=kernel, stride=stride, padding=padding)
+    x, squeeze = _batched(x, op, 2)
+    _check_pool_padding(op, kernel, padding, (1, 1))
+    if divisor_override is not None and (
+        not isinstance(divisor_override, (int, np.integer)) or divisor_override == 0
+    ):
+        raise ValueError(f"{op}: divisor_override must be a non-zero int, got {divisor_override!r}")
+    out = windows.avg_pool2d(
+        x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override
+    )
+    return _unbatched(out, squeeze)
+
+
+def max_pool1d(
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
+    """Maximum over windows of (N, C, L) or (C, L) input: max_pool2d over a height-1 input."""
+    op = "max_pool1d"
+    x = _tensor(x, op)
+    _batched(x, op, 1)
+    kernel = _single(kernel_size, op, "kernel_size", 1)
+    stride = kernel if stride is None else _single(stride, op, "stride", 1)
+    padding, dilation = _single(padding, op, "padding", 0), _single(dilation, op, "dilation", 1)
+    out = max_pool2d(
+        _as_2d(x), (1, kernel), (1, stride), (0, padding), (1, dilation), ceil_mode, return_indices
+    )
+    return _from_2d(out)
+
+
+def avg_pool1d(
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
+    """Mean over windows of (N, C, L) or (C, L) input: avg_pool2d over a height-1 input."""
+    op = "avg_pool1d"
+    x = _tensor(x, op)
+    _batched(x, op, 1)
+    kernel = _single(kernel_size, op, "kernel_size", 1)
+    stride = kernel if stride is None else _single(stride, op, "stride", 1)
+    padding = _single(padding, op, "padding", 0)
+    out = avg_pool2d(
+        _as_2d(x), (1, kernel), (1, stride), (0, padding), ceil_mode, count_include_pad
+    )
+    return _from_2d(out)
+
+
+def max_unpool2d(
+    x: Tensor,
+    indices: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    output_size: Any = None,
+) -> Tensor:
+    """The partial inverse of ``max_pool2d``: each value put back at its index (from
+    ``return_indices=True``), zeros elsewhere; the output is (H - 1) s - 2p + k high and
+    wide, or ``output_size`` (its last two entries).
+
+    Example:
+        >>> import chainrule as cr
+        >>> out, index = max_pool2d(cr.tensor([[[[1.0, 2.0], [4.0, 3.0]]]]), 2, return_indices=True)
+        >>> max_unpool2d(out, index, 2)
+        tensor([[[[0., 0.],
+                  [4., 0.]]]])
+    """
+    op = "max_unpool2d"
+    x, squeeze = _batched(_tensor(x, op), op, 2)
+    index = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    index = index.reshape(x.shape) if index.shape == x.shape[1:] and squeeze else index
+    kernel = _pair(kernel_size, op, "kernel_size", 1)
+    stride = kernel if stride is None else _pair(stride, op, "stride", 1)
+    padding = _pair(padding, op, "padding", 0)
+    if output_size is None:
+        size = tuple(
+            (n - 1) * s - 2 * p + k for n, s, p, k in zip(x.shape[2:], stride, padding, kernel)
+        )
+    else:
+        size = _pair(tuple(output_size)[-2:], op, "output_size", 1)
+    if index.shape != x.shape or index.dtype.kind not in "iu":
+        raise ValueError(
+            f"{op}: indices must be ints of the input's shape {x.shape}, "
+            f"got {index.dtype} {index.shape}"
+        )
+    if index.size and (index.min() < 0 or index.max() >= size[0] * size[1]):
+        raise ValueError(
+            f"{op}: indices must lie in [0, {size[0] * size[1]}) for output size {size}, got "
+            f"values from {index.min()} to {index.max()}"
+        )
+    return _unbatched(windows.max_unpool2d(x, index, size), squeeze)
+
+
+def max_unpool1d(
+    x: Tensor,
+    indices: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    output_size: Any = None,
+) -> Tensor:
+    """The partial inverse of ``max_pool1d``: max_unpool2d over a height-1 input."""
+    op = "max_unpool1d"
+    x = _tensor(x, op)
+    _batched(x, op, 1)
+    index = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    kernel = _single(kernel_size, op, "kernel_size", 1)
+    stride = kernel if stride is None else _single(stride, op, "stride", 1)
+    size = None if output_size is None else (1, tuple(output_size)[-1])
+    out = max_unpool2d(
+        _as_2d(x),
+        index.reshape(*index.shape[:-1], 1, index.shape[-1]),
+        (1, kernel),
+        (1, stride),
+        (0, _single(padding, op, "padding", 0)),
+        size,
+    )
+    return _from_2d(out)
+
+
+def _output_size(op: str, output_size: Any, sizes: tuple[int, ...]) -> tuple[int, ...]:
+    """An int or a tuple per spatial axis (None keeps that axis's size), each at least 1."""
+    given = (
+        tuple(output_size)
+        if isinstance(output_size, (tuple, list))
+        else (output_size,) * len(sizes)
+    )
+    if len(given) != len(sizes):
+        raise ValueError(
+            f"{op}: output_size must be an int or {len(sizes)} of them, got {output_size!r}"
+        )
+    out = tuple(size if g is None else g for g, size in zip(given, sizes))
+    for g in out:
+        if not isinstance(g, (int, np.integer)) or isinstance(g, bool) or g < 1:
+            raise ValueError(
+                f"{op}: output_size must hold ints >= 1 (or None), got {output_size!r}"
+            )
+    return tuple(int(g) for g in out)
+
+
+def adaptive_avg_pool2d(x: Tensor, output_size: Any) -> Tensor:
+    """Mean over the windows that split H and W into ``output_size`` parts, as PyTorch's:
+    window i spans [floor(i H / oh), ceil((i + 1) H / oh)), so windows may overlap when oh
+    does not divide H. Two products with (oh, H) and (ow, W) averaging matrices.
+
+    Example:
+        >>> import chainrule as cr
+        >>> adaptive_avg_pool2d(cr.ones((2, 3, 7, 5)), (2, 1)).shape
+        (2, 3, 2, 1)
+    """
+    op = "adaptive_avg_pool2d"
+    x = _tensor(x, op)
+    _batched(x, op, 2)
+    return _adaptive_mean(x, _output_size(op, output_size, x.shape[-2:]))
+
+
+def adaptive_avg_pool1d(x: Tensor, output_size: Any) -> Tensor:
+    """Mean over the windows that split L into ``output_size`` parts (adaptive_avg_pool2d)."""
+    op = "adaptive_avg_pool1d"
+    x = _tensor(x, op)
+    _batched(x, op, 1)
+    (target,) = _output_size(op, output_size, x.shape[-1:])
+    return _from_2d(adaptive_avg_pool2d(_as_2d(x), (1, target)))
+
+
+def adaptive_max_pool2d(x: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """Maximum over adaptive_avg_pool2d's windows; the gradient goes to the first maximum.
+    With ``return_indices`` also each maximum's flat index h * W + w."""
+    op = "adaptive_max_pool2d"
+    x = _tensor(x, op)
+    _batched(x, op, 2)
+    (h, w), (oh, ow) = x.shape[-2:], _output_size(op, output_size, x.shape[-2:])
+    rows, columns = resampling.adaptive_windows(h, oh), resampling.adaptive_windows(w, ow)
+    # (..., oh, kh, ow, kw): window (a, b)'s element (i, j) is x[..., rows[a, i], columns[b, j]]
+    cells = ops.GetItem.apply(x, index=(Ellipsis, rows[:, :, None, None], columns[None, None]))
+    kh, kw = rows.shape[1], columns.shape[1]
+    flat = np.moveaxis(cells.data, -3, -2).reshape(*cells.shape[:-4], oh, ow, kh * kw)
+    i, j = np.divmod(flat.argmax(axis=-1), kw)  # the first maximum, in row-major order
+    hit = (i[..., :, None, :, None] == np.arange(kh)[:, None, None]) & (
+        j[..., :, None, :, None] == np.arange(kw)
+    )
+    out = ops.where(hit, cells, 0.0).sum(axis=(-3, -1))
+    if not return_indices:
+        return out
+    index = rows[np.arange(oh)[:, None], i] * w + columns[np.arange(ow), j]
+    return out, Tensor(index.astype(np.int64))
+
+
+def adaptive_max_pool1d(x: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """Maximum over adaptive windows of L (adaptive_max_pool2d over a height-1 input)."""
+    op = "adaptive_max_pool1d"
+    x = _tensor(x, op)
+    _batched(x, op, 1)
+    (target,) = _output_size(op, output_size, x.shape[-1:])
+    return _from_2d(adaptive_max_pool2d(_as_2d(x), (1, target), return_indices))
+
+
+# resizing
+_LINEAR_MODES = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+_MODES = ("nearest", "nearest-exact", "area", *_LINEAR_MODES)
+
+
+def interpolate(
+    x: Tensor,
+    size: Any = None,
+    scale_factor: Any = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+) -> Tensor:
+    """Resize (N, C, *spatial) input with 1 to 3 spatial axes, as
+    ``torch.nn.functional.interpolate``, to ``size`` or ``scale_factor`` times its size.
+
+    Modes: "nearest" (PyTorch's floor(dst * in / out)), "nearest-exact" (pixel centres),
+    "linear"/"bilinear"/"trilinear" (for 1/2/3 spatial axes), "bicubic" (2) and "area"
+    (adaptive averaging). ``align_corners=True`` maps the corner pixels' centres onto each
+    other (linear modes only). A given ``scale_factor`` sets the sampling step, as in
+    PyTorch, unless ``recompute_scale_factor=True``. Each axis is one product with a
+    weight matrix (or a gather, for nearest), so gradients need nothing more.
+
+    Example:
+        >>> import chainrule as cr
+        >>> interpolate(cr.tensor([[[1.0, 3.0]]]), scale_factor=2, mode="linear")
+        tensor([[[1. , 1.5, 2.5, 3. ]]])
+    """
+    op = "interpolate"
+    x = _tensor(x, op)
+    spatial = x.ndim - 2
+    if not 1 <= spatial <= 3:
+        raise ValueError(f"{op}: input must be 3-D, 4-D or 5-D (N, C, ...), got shape {x.shape}")
+    if mode not in _MODES:
+        raise ValueError(f"{op}: mode must be one of {_MODES}, got {mode!r}")
+    if _LINEAR_MODES.get(mode, spatial) != spatial:
+        raise ValueError(
+            f"{op}: mode {mode!r} needs {_LINEAR_MODES[mode] + 2}-D input, got shape {x.shape}"
+        )
+    if align_corners is not None and mode not in _LINEAR_MODES:
+        raise ValueError(
+            f"{op}: align_corners can only be set with the interpolating modes linear, "
+            f"bilinear, bicubic and trilinear, not {mode!r}"
+        )
+    if antialias:
+        raise ValueError(f"{op}: antialias=True is not supported")
+    if mode not in ("nearest", "nearest-exact") and x.dtype.kind != "f":
+        raise ValueError(f"{op}: mode {mode!r} needs floating-point input, got {x.dtype}")
+    sizes, scales = _resize_plan(op, x.shape[2:], size, scale_factor, recompute_scale_factor)
+    if mode == "area":
+        return _adaptive_mean(x, sizes)
+    out = x
+    for axis, (n_in, n_out, scale) in enumerate(zip(x.shape[2:], sizes, scales), start=2):
+        if mode.startswith("nearest"):
+            index = resampling.nearest_index(n_in, n_out, scale, exact=mode == "nearest-exact")
+            out = resampling.take(out, index, axis)
+        elif n_in != n_out or scale not in (None, 1.0):
+            build = resampling.cubic_matrix if mode == "bicubic" else resampling.linear_matrix
+            out = resampling.along(
+                out, build(n_in, n_out, bool(align_corners), scale, x.dtype), axis
+            )
+    return out
+
+
+def _adaptive_mean(x: Tensor, sizes: tuple[int, ...]) -> Tensor:
+    """Adaptive average pooling of the last ``len(sizes)`` axes of ``x`` to ``sizes``."""
+    first = x.ndim - len(sizes)
+    for axis, (size, target) in enumerate(zip(x.shape[first:], sizes), start=first):
+        if size != target:
+            x = resampling.along(x, resampling.area_matrix(size, target, x.dtype), axis)
+    return x
+
+
+def _resize_plan(
+    op: str, sizes: tuple[int, ...], size: Any, scale_factor: Any, recompute: bool | None
+) -> tuple[tuple[int, ...], tuple[float | None, ...]]:
+    """The output sizes, and the scale factors the kernels sample with (None: in / out)."""
+    if (size is None) == (scale_factor is None):
+        raise ValueError(f"{op}: give exactly one of size and scale_factor")
+    spatial = len(sizes)
+    if size is not None:
+        return _output_size(op, size, sizes), (None,) * spatial
+    factors = (
+        tuple(scale_factor)
+        if isinstance(scale_factor, (tuple, list))
+        else (scale_factor,) * spatial
+    )
+    if len(factors) != spatial or not all(
+        isinstance(f, (int, float, np.number)) and not isinstance(f, bool) and f > 0
+        for f in factors
+    ):
+        raise ValueError(
+            f"{op}: scale_factor must be a positive number or {spatial} of them, "
+            f"got {scale_factor!r}"
+        )
+    out = tuple(math.floor(float(n) * float(f)) for n, f in zip(sizes, factors))
+    if min(out) < 1:
+        raise ValueError(f"{op}: scale_factor {scale_factor!r} leaves no output for sizes {sizes}")
+    return out, (None,) * spatial if recompute else tuple(float(f) for f in factors)
 
 
 # ---------------------------------------------------------------------- normalisation
@@ -788,15 +1424,265 @@ def dropout(
         tensor([[2., 2., 2., 0.]])
     """
     x = _tensor(x, "dropout")
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: p must lie in [0, 1], got {p!r}")
+    _check_p("dropout", p)
     if not training or p == 0.0:
         return x
+    return x * Tensor(_kept(x, p, x.shape, rng, scaled=True))
+
+
+def _check_p(op: str, p: float) -> None:
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"{op}: p must lie in [0, 1], got {p!r}")
+
+
+def _kept(x: Tensor, p: float, shape: tuple[int, ...], rng: Any, scaled: bool) -> np.ndarray:
+    """A dropout mask of ``shape`` in x's float dtype (float64 for other dtypes): each
+    element 1 with probability 1 - p, else 0; with ``scaled`` 1 / (1 - p) for 1."""
     generator = rng if rng is not None else init._rng
     dtype = x.dtype if x.dtype.kind == "f" else np.float64
-    keep = generator.random(x.shape, dtype=np.float32 if dtype == np.float32 else np.float64) >= p
-    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    return x * Tensor(np.multiply(keep, scale, dtype=dtype))
+    keep = generator.random(shape, dtype=np.float32 if dtype == np.float32 else np.float64) >= p
+    scale = (0.0 if p == 1.0 else 1.0 / (1.0 - p)) if scaled else 1.0
+    return np.multiply(keep, scale, dtype=dtype)
+
+
+def _channel_dropout(
+    op: str, x: Any, p: float, training: bool, rng: Any, dims: int, unbatched: bool = True
+) -> Tensor:
+    """Dropout of whole channels of (N, C, *spatial) input (or (C, *spatial) when
+    ``unbatched``), ``dims`` spatial axes: one draw per (sample, channel)."""
+    x = _tensor(x, op)
+    _check_p(op, p)
+    if x.ndim not in (dims + 1, dims + 2):
+        raise ValueError(
+            f"{op}: input must be {dims + 2}-D (N, C, ...) or {dims + 1}-D, got shape {x.shape}"
+        )
+    if not training or p == 0.0:
+        return x
+    lead = 1 if unbatched and x.ndim == dims + 1 else 2
+    shape = x.shape[:lead] + (1,) * (x.ndim - lead)
+    return x * Tensor(_kept(x, p, shape, rng, scaled=True))
+
+
+def dropout1d(
+    x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, rng: Any = None
+) -> Tensor:
+    """Zero whole channels of (N, C, L) or (C, L) input with probability ``p``, scaling the
+    rest by 1 / (1 - p); identity in eval. ``inplace`` is accepted and ignored (the
+    result is a new tensor); ``rng`` as for ``dropout``."""
+    return _channel_dropout("dropout1d", x, p, training, rng, 1)
+
+
+def dropout2d(
+    x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, rng: Any = None
+) -> Tensor:
+    """Zero whole channels of (N, C, H, W) input with probability ``p`` (``dropout1d``'s
+    rules); 3-D input is taken as (N, C, L), as PyTorch does today."""
+    return _channel_dropout("dropout2d", x, p, training, rng, 2, unbatched=False)
+
+
+def dropout3d(
+    x: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, rng: Any = None
+) -> Tensor:
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) input (``dropout1d``'s rules)."""
+    return _channel_dropout("dropout3d", x, p, training, rng, 3)
+
+
+_SELU_ALPHA_SCALE = 1.7580993408473766  # SELU's scale * alpha: the value a dropped unit takes
+
+
+def _alpha_dropout(op: str, x: Any, p: float, training: bool, rng: Any, channels: bool) -> Tensor:
+    """Dropout that keeps SELU's zero mean and unit variance: dropped units take SELU's
+    negative saturation, then an affine map a x + b restores the statistics (PyTorch's)."""
+    x = _tensor(x, op)
+    _check_p(op, p)
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * 0.0
+    shape = x.shape[:2] + (1,) * (x.ndim - 2) if channels else x.shape
+    keep = _kept(x, p, shape, rng, scaled=False)
+    a = 1.0 / math.sqrt((_SELU_ALPHA_SCALE**2 * p + 1) * (1 - p))
+    shift = (keep - 1) * (_SELU_ALPHA_SCALE * a) + _SELU_ALPHA_SCALE * a * p
+    return x * Tensor(keep * a) + Tensor(shift.astype(keep.dtype))
+
+
+def alpha_dropout(
+    x: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False, rng: Any = None
+) -> Tensor:
+    """Alpha dropout for SELU networks, as ``torch.nn.functional.alpha_dropout`` (note its
+    default ``training=False``)."""
+    return _alpha_dropout("alpha_dropout", x, p, training, rng, channels=False)
+
+
+def feature_alpha_dropout(
+    x: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False, rng: Any = None
+) -> Tensor:
+    """Alpha dropout of whole channels of (N, C, ...) input."""
+    return _alpha_dropout("feature_alpha_dropout", x, p, training, rng, channels=True)
+
+
+def _standardise(x: Tensor, axes: tuple[int, ...], eps: float) -> Tensor:
+    """(x - mean) / sqrt(var + eps) over ``axes``, with the biased variance of the centred
+    values (two passes: no cancellation when the mean is large)."""
+    centred = x - x.mean(axis=axes, keepdims=True)
+    var = (centred * centred).mean(axis=axes, keepdims=True)
+    return centred * (1 / (var + eps).sqrt())
+
+
+def layer_norm(
+    x: Tensor,
+    normalized_shape: Any,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise over the last ``len(normalized_shape)`` axes (each sample on its own), then
+    scale by ``weight`` and shift by ``bias`` (both of ``normalized_shape``), as PyTorch.
+
+    Example:
+        >>> import chainrule as cr
+        >>> layer_norm(cr.tensor([[1.0, 3.0]]), 2, eps=0.0)
+        tensor([[-1.,  1.]])
+    """
+    op = "layer_norm"
+    x = _tensor(x, op)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not shape or len(shape) > x.ndim or x.shape[x.ndim - len(shape) :] != shape:
+        raise ValueError(
+            f"{op}: normalized_shape {shape} does not match the last dimensions of input {x.shape}"
+        )
+    weight = _shaped(op, weight, shape, "weight")
+    bias = _shaped(op, bias, shape, "bias")
+    out = _standardise(x, tuple(range(x.ndim - len(shape), x.ndim)), eps)
+    if weight is not None:
+        out = out * weight
+    return out if bias is None else out + bias
+
+
+def group_norm(
+    x: Tensor,
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each sample's channels (axis 1) in ``num_groups`` groups, over each group's
+    channels and positions, then scale and shift per channel, as PyTorch.
+
+    Example:
+        >>> import chainrule as cr
+        >>> group_norm(cr.tensor([[1.0, 3.0, 5.0, 9.0]]), 2, eps=0.0)
+        tensor([[-1.,  1., -1.,  1.]])
+    """
+    op = "group_norm"
+    x = _tensor(x, op)
+    if x.ndim < 2:
+        raise ValueError(f"{op}: input must be (N, C, ...), got shape {x.shape}")
+    n, channels = x.shape[:2]
+    if not isinstance(num_groups, (int, np.integer)) or num_groups < 1 or channels % num_groups:
+        raise ValueError(
+            f"{op}: {channels} channels of input {x.shape} do not split into "
+            f"num_groups={num_groups!r} groups"
+        )
+    weight = _shaped(op, weight, (channels,), "weight")
+    bias = _shaped(op, bias, (channels,), "bias")
+    grouped = x.reshape(n, num_groups, x.size // max(n * num_groups, 1))
+    out = _standardise(grouped, (2,), eps).reshape(x.shape)
+    per_channel = (channels,) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(per_channel)
+    return out if bias is None else out + bias.reshape(per_channel)
+
+
+def normalize(x: Tensor, p: float = 2.0, dim: Any = 1, eps: float = 1e-12) -> Tensor:
+    """x / max(||x||_p, eps) along ``dim``, as ``torch.nn.functional.normalize``; a norm
+    below ``eps`` is held constant, so the gradient at zero is finite.
+
+    Example:
+        >>> import chainrule as cr
+        >>> normalize(cr.tensor([[3.0, 4.0]]))
+        tensor([[0.6, 0.8]])
+    """
+    x = _tensor(x, "normalize")
+    if not isinstance(p, (int, float)) or isinstance(p, bool) or p <= 0:
+        raise ValueError(f"normalize: p must be a positive number or inf, got {p!r}")
+    if p == math.inf:
+        total, floor = x.abs().max(axis=dim, keepdims=True), eps
+    elif p == 1:
+        total, floor = x.abs().sum(axis=dim, keepdims=True), eps
+    elif p == 2:
+        total, floor = (x * x).sum(axis=dim, keepdims=True), eps * eps
+    else:
+        total, floor = (x.abs() ** p).sum(axis=dim, keepdims=True), eps**p
+    # NOTE: clamping the sum before the root, not the norm after it: the root's derivative
+    # at a zero sum is infinite, and the clamp's zero gradient would make it NaN.
+    total = ops.where(total.data > floor, total, floor)
+    norm = total if p in (1, math.inf) else total.sqrt() if p == 2 else total ** (1 / p)
+    return x / norm
+
+
+# embedding
+def embedding(
+    input: Any,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """The rows of ``weight`` (num_embeddings, dim) that the int ``input`` picks, shape
+    input.shape + (dim,), as ``torch.nn.functional.embedding``.
+
+    The gradient is added into the picked rows (repeats accumulate); the ``padding_idx``
+    row gets none. ``max_norm`` first rescales, in place, each picked row whose
+    ``norm_type``-norm exceeds it; ``scale_grad_by_freq`` divides each row's gradient by
+    how often the input picks it.
+
+    Example:
+        >>> import chainrule as cr
+        >>> embedding([[0, 2]], cr.tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]))
+        tensor([[[0., 1.],
+                 [4., 5.]]])
+    """
+    op = "embedding"
+    weight = _tensor(weight, op)
+    index = np.asarray(input.data if isinstance(input, Tensor) else input)
+    if index.dtype.kind not in "iu":
+        raise ValueError(f"{op}: input must hold int indices, got {index.dtype}")
+    if weight.ndim != 2:
+        raise ValueError(f"{op}: weight must be 2-D (num_embeddings, dim), got {weight.shape}")
+    rows = weight.shape[0]
+    if index.size and (index.min() < 0 or index.max() >= rows):
+        raise IndexError(
+            f"{op}: indices must lie in [0, {rows}), got values from {index.min()} to {index.max()}"
+        )
+    if padding_idx is not None:
+        if not -rows <= padding_idx < rows:
+            raise ValueError(f"{op}: padding_idx {padding_idx} is out of range for {rows} rows")
+        padding_idx %= rows
+    if sparse:
+        raise ValueError(f"{op}: sparse gradients are not supported (sparse=True)")
+    if max_norm is not None:
+        _renorm_rows(weight.data, np.unique(index), max_norm, norm_type)
+    picked = ops.GetItem.apply(weight, index=index)
+    if scale_grad_by_freq:  # the value stays exact: picked - picked = 0; the gradient is scaled
+        counts = np.bincount(index.reshape(-1), minlength=rows)[index]
+        share = (1 / counts) * (1 if padding_idx is None else index != padding_idx)
+        factor = Tensor(share[..., None].astype(weight.dtype))
+        scaled = picked * factor
+        return Tensor(picked.data) + (scaled - Tensor(scaled.data))
+    if padding_idx is not None and (index == padding_idx).any():
+        return ops.where((index != padding_idx)[..., None], picked, Tensor(picked.data))
+    return picked
+
+
+def _renorm_rows(weight: Any, rows: np.ndarray, max_norm: float, norm_type: float) -> None:
+    """Scale ``weight[rows]`` in place to norm ``max_norm`` where larger (PyTorch's
+    ``embedding_renorm_``, with its 1e-7)."""
+    norms = np.linalg.norm(weight[rows], ord=norm_type, axis=1)
+    scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+    weight[rows] *= scale[:, None].astype(weight.dtype)
 
 
 # ---------------------------------------------------------------------- indexing

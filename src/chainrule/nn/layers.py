@@ -75,15 +75,37 @@ class Tanh(Module):
 
 
 class Flatten(Module):
-    """(N, d1, d2, ...) -> (N, d1 * d2 * ...); takes Tensors and ndarrays, as every layer does.
+    """Merges axes ``start_dim`` to ``end_dim`` (both included) into one, by default
+    (N, d1, d2, ...) -> (N, d1 * d2 * ...); takes Tensors and ndarrays, as every layer does.
 
     Example:
         >>> Flatten()(np.zeros((32, 1, 28, 28), dtype=np.float32)).shape
         (32, 784)
+        >>> Flatten(0, 1)(np.zeros((2, 3, 4))).shape
+        (6, 4)
     """
 
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
     def forward(self, x: Any) -> Tensor:
-        return F._tensor(x, "Flatten").flatten(1)
+        x = F._tensor(x, "Flatten")
+        shape, ndim = x.shape, max(x.ndim, 1)
+        if not (-ndim <= self.start_dim < ndim and -ndim <= self.end_dim < ndim):
+            raise ValueError(
+                f"Flatten: start_dim {self.start_dim} or end_dim {self.end_dim} is out of "
+                f"range for input {shape}"
+            )
+        start, end = self.start_dim % ndim, self.end_dim % ndim
+        if start > end:
+            raise ValueError(
+                f"Flatten: start_dim {self.start_dim} comes after end_dim {self.end_dim}"
+            )
+        return x.reshape(*shape[:start], math.prod(shape[start : end + 1]), *shape[end + 1 :])
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
 class Sequential(Module):

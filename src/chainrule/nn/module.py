@@ -19,6 +19,10 @@ def _some(items: list[str], limit: int = 3, quote: bool = True, sep: str = ", ")
     return "[" + sep.join(shown + more) + "]"
 
 
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
 class Parameter(Tensor):
     """A Tensor that a Module owns and trains: ``requires_grad`` is always on."""
 
@@ -168,29 +172,96 @@ class Module:
                     if isinstance(item, (Parameter, Module)):
                         yield f"{name}.{i}", item
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and every submodule, with dotted names ("" for this one)."""
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct submodules with their names, each once."""
+        seen: set[int] = set()
+        for name, child in self._children():
+            if isinstance(child, Module) and id(child) not in seen:
+                seen.add(id(child))
+                yield name, child
+
+    def children(self) -> Iterator[Module]:
+        for _, child in self.named_children():
+            yield child
+
+    def named_modules(
+        self, memo: set[Module] | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
+        """This module ("" or ``prefix``) and every submodule with its dotted name, such as
+        ``"layers.0"``; a module reached twice is listed once unless ``remove_duplicate=False``."""
+        if remove_duplicate:
+            memo = set() if memo is None else memo
+            if self in memo:
+                return
+            memo.add(self)
         yield prefix, self
         for name, child in self._children():
             if isinstance(child, Module):
-                yield from child.named_modules(f"{prefix}{name}.")
+                yield from child.named_modules(memo, _join(prefix, name), remove_duplicate)
 
     def modules(self) -> Iterator[Module]:
         for _, module in self.named_modules():
             yield module
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
-        """Every parameter once, with dotted names such as ``"layers.0.weight"``."""
-        seen: set[int] = set()
-        for module_name, module in self.named_modules(prefix):
-            for name, child in module._children():
-                if isinstance(child, Parameter) and id(child) not in seen:
-                    seen.add(id(child))
-                    yield module_name + name, child
+    def _members(self, prefix: str, recurse: bool) -> Iterator[tuple[str, Module]]:
+        return self.named_modules(prefix=prefix) if recurse else iter([(prefix, self)])
 
-    def parameters(self) -> Iterator[Parameter]:
-        for _, parameter in self.named_parameters():
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
+        """Every parameter once, with dotted names such as ``"layers.0.weight"``; only this
+        module's own with ``recurse=False``."""
+        seen: set[int] = set()
+        for module_name, module in self._members(prefix, recurse):
+            for name, child in module._children():
+                if isinstance(child, Parameter) and not (remove_duplicate and id(child) in seen):
+                    seen.add(id(child))
+                    yield _join(module_name, name), child
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, parameter in self.named_parameters(recurse=recurse):
             yield parameter
+
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Any]]:
+        """Every buffer (``register_buffer``) once, with dotted names; None ones are left out."""
+        seen: set[int] = set()
+        for module_name, module in self._members(prefix, recurse):
+            for name, value in module._buffers.items():
+                if value is not None and not (remove_duplicate and id(value) in seen):
+                    seen.add(id(value))
+                    yield _join(module_name, name), value
+
+    def buffers(self, recurse: bool = True) -> Iterator[Any]:
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` as the submodule ``name``, as an attribute assignment does."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {type(module).__name__} is not a Module")
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(
+                f"add_module: a module name must be a non-empty str without '.', got {name!r}"
+            )
+        setattr(self, name, module)
+
+    register_module = add_module
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every submodule, children before parents, then on this module
+        (e.g. to initialise weights); returns self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Switch every parameter's ``requires_grad`` (False freezes them); returns self."""
+        for parameter in self.parameters():
+            parameter.requires_grad_(requires_grad)
+        return self
 
     def to(self, device: Any) -> Module:
         """Move every parameter (with its grad) and buffer to ``device`` in place; returns self.
@@ -206,9 +277,16 @@ class Module:
                 module._buffers[name] = move(value, device) if value is not None else None
         return self
 
-    def zero_grad(self) -> None:
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Drop every parameter's grad, or with ``set_to_none=False`` fill it with zeros."""
         for parameter in self.parameters():
-            parameter.grad = None
+            grad = parameter.grad
+            if set_to_none or grad is None:
+                parameter.grad = None
+            elif grad._ctx is None:
+                grad.data[...] = 0
+            else:  # a grad on a graph (create_graph=True): a fresh zero leaf instead
+                parameter.grad = Tensor(grad.data * 0)
 
     # ------------------------------------------------------------------ modes
     def train(self, mode: bool = True) -> Module:
@@ -227,7 +305,7 @@ class Module:
         state = {name: p.data for name, p in self.named_parameters()}
         for module_name, module in self.named_modules():
             for name, value in module._buffers.items():
-                state[module_name + name] = value
+                state[_join(module_name, name)] = value
         return state
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> None:

@@ -15,7 +15,7 @@ class ModuleMap:
 
     def __init__(self, model: Module) -> None:
         self.model = model
-        self.modules = {name[:-1]: m for name, m in model.named_modules() if name}
+        self.modules = {name: m for name, m in model.named_modules() if name}
         self.parameter_names = {id(p): name for name, p in model.named_parameters()}
         self._owner: dict[int, str] = {}  # id(Function), or id(Tensor) of a made-inside leaf
         self._kept: list[Any] = []  # keeps those alive, so their ids stay unique
