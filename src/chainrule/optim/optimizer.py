@@ -99,15 +99,12 @@ class Optimizer:
         with ``set_to_none=False``, fill them with zeros in place."""
         for group in self.param_groups:
             for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
                 if set_to_none:
                     p.grad = None
-                else:
-                    if grad._ctx is not None:  # a grad made with create_graph: off the graph
-                        grad = p.grad = grad.detach()
-                    grad.data[...] = 0
+                elif p.grad is not None:
+                    if p.grad._ctx is not None:  # a grad made with create_graph: off the graph
+                        p.grad = p.grad.detach()
+                    p.grad.data[...] = 0
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Apply one update to every parameter that has a gradient.
