@@ -51,7 +51,14 @@ EXPECTED = {
         r"re:max difference: \d\.\d\de-1[0-2]",
         "gradcheck: True",
     ],
+    "pytorch_mnist": [  # PyTorch's classic example, its first loss that of 10 even classes
+        r"re:Train Epoch: 1 \[0/320 \(0%\)\]\tLoss: 2\.[23]\d{5}",
+        r"re:Train Epoch: 1 \[256/320 \(80%\)\]\tLoss: [0-2]\.\d{6}",
+        # learning: a test loss under ln 10 and an accuracy of 20% or more after 5 steps
+        r"re:Test set: Average loss: [01]\.\d{4}, Accuracy: \d+/320 \((?:[2-9]\d|100)%\)",
+    ],
 }
+ARGUMENTS = {"pytorch_mnist": ["--epochs", "1", "--limit", "320", "--log-interval", "4"]}
 
 
 def test_examples_all_have_expectations():
@@ -61,7 +68,9 @@ def test_examples_all_have_expectations():
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_examples_run(name):
     done = subprocess.run(
-        [sys.executable, str(EXAMPLES / f"{name}.py")], capture_output=True, text=True
+        [sys.executable, str(EXAMPLES / f"{name}.py"), *ARGUMENTS.get(name, [])],
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()

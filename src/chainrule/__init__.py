@@ -103,6 +103,7 @@ __all__ += [
 ]
 
 # -- creation and top-level functions
+from . import backends, utils  # noqa: E402  (torch.backends.mps, torch.utils.data)
 from .creation import (  # noqa: E402
     arange,
     as_tensor,
@@ -120,6 +121,7 @@ from .creation import (  # noqa: E402
     zeros_like,
 )
 from .ops import cat, chunk, einsum, flip, meshgrid, roll, split, tril, triu  # noqa: E402
+from .ops.structure import flatten, permute, reshape, squeeze, transpose, unsqueeze  # noqa: E402
 from .random import (  # noqa: E402
     Generator,
     bernoulli,
@@ -133,6 +135,8 @@ from .random import (  # noqa: E402
     randperm,
 )
 
+__all__ += ["backends", "flatten", "permute", "reshape", "squeeze", "transpose", "unsqueeze"]
+__all__ += ["utils"]
 __all__ += [
     "Generator",
     "arange",

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import cpu
+from . import cpu, mps  # noqa: F401  (mps: torch.backends.mps, always unavailable)
 from .portable import Portable  # NOTE: first, so the function below, not the module, is `portable`
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.nn import init
+from chainrule.tensor import Tensor
 
 
 class Dataset:
@@ -53,6 +54,8 @@ class TensorDataset(Dataset):
         if not arrays:
             raise ValueError("TensorDataset: at least one array is required")
         self.arrays = tuple(_as_array(a) for a in arrays)
+        # Built from Tensors, it gives Tensors (wrapping the gathered arrays), as PyTorch's.
+        self._as_tensors = all(isinstance(a, Tensor) for a in arrays)
         shapes = [a.shape for a in self.arrays]
         if any(len(shape) == 0 for shape in shapes):
             raise ValueError(f"TensorDataset: arrays must be at least 1-D, got shapes {shapes}")
@@ -64,8 +67,11 @@ class TensorDataset(Dataset):
     def __len__(self) -> int:
         return self.arrays[0].shape[0]
 
-    def __getitem__(self, index: int | np.ndarray) -> tuple[np.ndarray, ...]:
-        """Return ``tuple(a[index] for a in arrays)``; an index array gathers a whole batch."""
+    def __getitem__(self, index: int | np.ndarray) -> tuple[Any, ...]:
+        """Return ``tuple(a[index] for a in arrays)``; an index array gathers a whole batch.
+        Built from Tensors, the parts are Tensors."""
+        if self._as_tensors:
+            return tuple(Tensor(a[index]) for a in self.arrays)
         return tuple(a[index] for a in self.arrays)
 
 

@@ -179,6 +179,38 @@ def _triangle(op: str, input: Any, diagonal: int, lower: bool) -> Tensor:  # noq
 
 
 # ---------------------------------------------------------------------- meshgrid
+# ---------------------------------------------------------------------- the shape methods
+# as functions, as ``torch.flatten(x, 1)`` (each is the Tensor method of its name)
+def flatten(input: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
+    """``input.flatten(start_dim, end_dim)``: the dims from start to end merged into one."""
+    return _tensor(input).flatten(start_dim, end_dim)
+
+
+def reshape(input: Any, shape: Sequence[int]) -> Tensor:  # noqa: A002
+    """``input.reshape(shape)``; one size may be -1."""
+    return _tensor(input).reshape(tuple(shape))
+
+
+def squeeze(input: Any, dim: Any = None) -> Tensor:  # noqa: A002
+    """``input.squeeze(dim)``: size-1 dims (those of ``dim`` only, if given) dropped."""
+    return _tensor(input).squeeze(dim)
+
+
+def unsqueeze(input: Any, dim: int) -> Tensor:  # noqa: A002
+    """``input.unsqueeze(dim)``: a size-1 dim inserted at ``dim``."""
+    return _tensor(input).unsqueeze(dim)
+
+
+def permute(input: Any, dims: Sequence[int]) -> Tensor:  # noqa: A002
+    """``input.permute(dims)``."""
+    return _tensor(input).permute(*dims)
+
+
+def transpose(input: Any, dim0: int, dim1: int) -> Tensor:  # noqa: A002
+    """``input.transpose(dim0, dim1)``: two dims swapped."""
+    return _tensor(input).transpose(dim0, dim1)
+
+
 def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
     """Coordinate grids of 1-d tensors: with ``"ij"`` the i-th varies along axis i; with
     ``"xy"`` the first two axes are swapped (x along columns), as NumPy's default.

@@ -1,0 +1,114 @@
+"""The training step of PyTorch's MNIST example (examples/pytorch_mnist.py) on chainrule and on
+PyTorch, from the same weights and batch, interleaved in rounds.
+
+A step is Adadelta on the example's conv net (two 3x3 convs, max pooling, two dropouts, 9216-128-10,
+log_softmax + nll_loss) at its batch of 64. Dropout is switched off (eval mode) in both, so the
+two do the same arithmetic; the result is the per-round ratio of mean step times, its median
+and range. PyTorch gets two threads, as OpenBLAS does on a two-core machine.
+
+    python -m bench.mnist_example_step [--rounds 10] [--steps 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import chainrule as cr
+import chainrule.nn.functional as F
+from chainrule import optim
+from chainrule.data import load_mnist
+
+BATCH_SIZE = 64
+PAUSE_S = 0.2
+
+
+def example_net() -> cr.nn.Module:
+    """The example's ``Net``, imported from examples/pytorch_mnist.py."""
+    path = Path(__file__).resolve().parents[1] / "examples" / "pytorch_mnist.py"
+    spec = importlib.util.spec_from_file_location("pytorch_mnist", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module.Net()
+
+
+class TorchNet(torch.nn.Module):
+    """The same network in PyTorch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 32, 3, 1)
+        self.conv2 = torch.nn.Conv2d(32, 64, 3, 1)
+        self.fc1 = torch.nn.Linear(9216, 128)
+        self.fc2 = torch.nn.Linear(128, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = torch.nn.functional.relu(self.conv2(torch.nn.functional.relu(self.conv1(x))))
+        x = torch.flatten(torch.nn.functional.max_pool2d(x, 2), 1)
+        x = self.fc2(torch.nn.functional.relu(self.fc1(x)))
+        return torch.nn.functional.log_softmax(x, dim=1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--steps", type=int, default=3, help="steps per timed block")
+    parser.add_argument("--warmup", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    cr.keep_freed_memory()
+    images, labels = load_mnist(train=True)
+    x = ((images[:BATCH_SIZE] - 0.1307) / 0.3081).astype(np.float32)
+    y = labels[:BATCH_SIZE]
+    cr.manual_seed(1)
+    ours = example_net().eval()
+    theirs = TorchNet().eval()
+    theirs.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in ours.state_dict().items()})
+    ours_opt = optim.Adadelta(ours.parameters(), lr=1.0)
+    theirs_opt = torch.optim.Adadelta(theirs.parameters(), lr=1.0)
+    x_ours, y_ours = cr.tensor(x), cr.tensor(y)
+    x_theirs, y_theirs = torch.from_numpy(x), torch.from_numpy(y)
+
+    def chainrule_step() -> float:
+        ours_opt.zero_grad()
+        loss = F.nll_loss(ours(x_ours), y_ours)
+        loss.backward()
+        ours_opt.step()
+        return loss.item()
+
+    def pytorch_step() -> float:
+        theirs_opt.zero_grad()
+        loss = torch.nn.functional.nll_loss(theirs(x_theirs), y_theirs)
+        loss.backward()
+        theirs_opt.step()
+        return loss.item()
+
+    first = chainrule_step(), pytorch_step()
+    assert abs(first[0] - first[1]) < 1e-4, f"the twins disagree: losses {first}"
+    contenders = {"chainrule": chainrule_step, "pytorch": pytorch_step}
+    seconds: dict[str, list[float]] = {name: [] for name in contenders}
+    for round_ in range(args.warmup + args.rounds):
+        for name in list(contenders)[:: 1 if round_ % 2 else -1]:
+            time.sleep(PAUSE_S)
+            start = time.perf_counter()
+            for _ in range(args.steps):
+                contenders[name]()
+            if round_ >= args.warmup:
+                seconds[name].append((time.perf_counter() - start) / args.steps)
+    ratios = [a / b for a, b in zip(seconds["chainrule"], seconds["pytorch"])]
+    for name, times in seconds.items():
+        print(f"{name}: {statistics.median(times) * 1e3:.1f} ms a step (median)")
+    print(
+        f"chainrule / pytorch: {statistics.median(ratios):.2f} "
+        f"({min(ratios):.2f}-{max(ratios):.2f}), {args.rounds} rounds of {args.steps} steps"
+    )
+
+
+if __name__ == "__main__":
+    main()
