@@ -239,7 +239,49 @@ class Conv1d(_Conv):
         return F.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
 
 
-class ConvTranspose2d(_Conv):
+class _ConvTranspose(_Conv):
+    """Shared body of the transposed convolutions: PyTorch's constructor, and a forward that
+    may pick the output size among those a strided convolution maps alike."""
+
+    _transposed = True
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        output_padding: Any = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: Any = 1,
+        padding_mode: str = "zeros",
+    ) -> None:
+        super().__init__()
+        self._setup(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            output_padding,
+        )
+
+    def forward(self, x: Tensor, output_size: Any = None) -> Tensor:
+        x = F._tensor(x, type(self).__name__)
+        extra = self._output_padding(x, output_size)
+        transposed = F.conv_transpose1d if self._dims == 1 else F.conv_transpose2d
+        return transposed(
+            x, self.weight, self.bias, self.stride, self.padding, extra, self.groups, self.dilation
+        )
+
+
+class ConvTranspose2d(_ConvTranspose):
     """Transposed 2-D convolution, as ``torch.nn.ConvTranspose2d``: weight (in_channels,
     out_channels / groups, kH, kW); ``forward(x, output_size)`` may pick the output size
     among those a strided conv2d maps alike.
@@ -250,83 +292,12 @@ class ConvTranspose2d(_Conv):
         (1, 2, 9, 9)
     """
 
-    _transposed = True
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        output_padding: Any = 0,
-        groups: int = 1,
-        bias: bool = True,
-        dilation: Any = 1,
-        padding_mode: str = "zeros",
-    ) -> None:
-        super().__init__()
-        self._setup(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            output_padding,
-        )
-
-    def forward(self, x: Tensor, output_size: Any = None) -> Tensor:
-        x = F._tensor(x, "ConvTranspose2d")
-        extra = self._output_padding(x, output_size)
-        return F.conv_transpose2d(
-            x, self.weight, self.bias, self.stride, self.padding, extra, self.groups, self.dilation
-        )
-
-
-class ConvTranspose1d(_Conv):
+class ConvTranspose1d(_ConvTranspose):
     """Transposed 1-D convolution, as ``torch.nn.ConvTranspose1d``: weight (in_channels,
     out_channels / groups, k)."""
 
     _dims = 1
-    _transposed = True
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        output_padding: Any = 0,
-        groups: int = 1,
-        bias: bool = True,
-        dilation: Any = 1,
-        padding_mode: str = "zeros",
-    ) -> None:
-        super().__init__()
-        self._setup(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            output_padding,
-        )
-
-    def forward(self, x: Tensor, output_size: Any = None) -> Tensor:
-        x = F._tensor(x, "ConvTranspose1d")
-        extra = self._output_padding(x, output_size)
-        return F.conv_transpose1d(
-            x, self.weight, self.bias, self.stride, self.padding, extra, self.groups, self.dilation
-        )
 
 
 class _Pool(Module):
