@@ -96,6 +96,7 @@ CASES = {
     "time-major": (dict(input_size=3, hidden_size=4, batch_first=False), 2, 3, True),
     "two-layers": (dict(input_size=3, hidden_size=4, num_layers=2), 2, 5, True),
     "two-layers-no-h0": (dict(input_size=2, hidden_size=5, num_layers=2), 1, 9, False),
+    "long-odd": (dict(input_size=2, hidden_size=3), 2, 37, True),
     "no-bias": (dict(input_size=3, hidden_size=4, bias=False), 2, 3, True),
     "bidirectional": (dict(input_size=3, hidden_size=4, bidirectional=True), 2, 5, True),
     "bidirectional-two-layers": (
@@ -284,3 +285,40 @@ def test_trains_and_repr():
     assert repr(nn.GRU(3, 4, num_layers=2, bidirectional=True)) == (
         "GRU(3, 4, num_layers=2, bidirectional=True)"
     )
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_on_array_api_strict_matches_numpy(kind):
+    xp = pytest.importorskip("array_api_strict")
+    model = getattr(nn, kind)(3, 4, num_layers=2, bidirectional=True, dtype=np.float64)
+    x = _normal(2, 5, 3)
+    plain = cr.tensor(x, requires_grad=True)
+    out, h = model(plain)
+    h = h[1] if kind == "LSTM" else h
+    ((out * out).sum() + h.sum()).backward()
+    expected = [plain.grad.data] + [p.grad.data for p in model.parameters()]
+    model.zero_grad()
+    model.to(xp)
+    moved = cr.tensor(x).to(xp).requires_grad_()
+    out_m, h_m = model(moved)
+    h_m = h_m[1] if kind == "LSTM" else h_m
+    assert type(out_m.data) is type(xp.asarray(1.0))
+    np.testing.assert_allclose(np.asarray(out_m.data), out.data, rtol=1e-12, atol=1e-12)
+    ((out_m * out_m).sum() + h_m.sum()).backward()
+    got = [moved.grad.data] + [p.grad.data for p in model.parameters()]
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(np.asarray(a), b, rtol=1e-10, atol=1e-12)
+
+
+def test_long_sequence_backward_sends_no_full_size_grad_per_step():
+    """Steps come off the projected sequence by halving, so the graph holds about
+    2 L slices, none of them a full-sequence scatter per step."""
+    from chainrule.autograd import graph
+    from chainrule.ops.movement import GetItem
+
+    model = nn.RNN(2, 3)
+    out, _ = model(np.zeros((1, 64, 2), dtype=np.float32))
+    slices = [t for t in graph(out) if isinstance(t._ctx, GetItem)]
+    full = [t for t in slices if t._ctx.inputs[0].shape[0] == 64]
+    assert len(full) == 2  # the two halves
+    assert len(slices) < 3 * 64

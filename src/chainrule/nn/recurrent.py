@@ -63,6 +63,25 @@ def _check_sizes(op: str, input_size: Any, hidden_size: Any) -> tuple[int, int]:
     return input_size, hidden_size
 
 
+def _time_steps(gi: Tensor) -> list[Tensor]:
+    """``[gi[0], ..., gi[L - 1]]`` in O(L log L) backward work: indexing each step of the
+    whole (L, ...) tensor would send L full-size grads back (O(L^2)); halving first makes
+    each step's grad as big as its half, its quarter, ... instead."""
+    length = gi.shape[0]
+    if length <= 4:
+        return [gi[t, ...] for t in range(length)]
+    middle = length // 2
+    return _time_steps(gi[:middle, ...]) + _time_steps(gi[middle:, ...])
+
+
+def _zeros(shape: tuple[int, ...], like: Tensor) -> Tensor:
+    """A zero state of ``shape`` in the namespace, dtype and device of ``like``."""
+    if type(like.data) is np.ndarray:
+        return Tensor(np.zeros(shape, dtype=like.dtype))
+    xp = like.data.__array_namespace__()
+    return Tensor(xp.zeros(shape, dtype=like.data.dtype, device=like.data.device))
+
+
 def _floating(x: Any, op: str, dtype: Any) -> Tensor:
     x = F._tensor(x, op)
     if x.dtype != dtype and x.dtype.kind != "f":
@@ -189,7 +208,7 @@ class RNNBase(Module):
                 c0 = None if c0 is None else c0.unsqueeze(1)
         zeros = None
         if h0 is None:
-            zeros = Tensor(np.zeros(state_shape[1:], dtype=x.dtype))
+            zeros = _zeros(state_shape[1:], x)
         finals_h: list[Tensor] = []
         finals_c: list[Tensor] = []
         layer_input = x
@@ -200,18 +219,18 @@ class RNNBase(Module):
             for direction in range(directions):
                 w_ih, w_hh, b_ih, b_hh = self._weights(layer, bool(direction))
                 index = layer * directions + direction
-                h = zeros if h0 is None else h0[index]
-                c = None if not lstm else (zeros if c0 is None else c0[index])
+                h = zeros if h0 is None else h0[index, ...]
+                c = None if not lstm else (zeros if c0 is None else c0[index, ...])
                 gi = F.linear(layer_input, w_ih, b_ih)  # every time step in one matmul
-                steps = range(length - 1, -1, -1) if direction else range(length)
+                steps = _time_steps(gi)
                 hs = []
-                for t in steps:
+                for gi_t in reversed(steps) if direction else steps:
                     if lstm:
-                        h, c = _lstm_step(gi[t], h, c, w_hh, b_hh)
+                        h, c = _lstm_step(gi_t, h, c, w_hh, b_hh)
                     elif self.mode == "GRU":
-                        h = _gru_step(gi[t], h, w_hh, b_hh)
+                        h = _gru_step(gi_t, h, w_hh, b_hh)
                     else:
-                        h = _rnn_step(self.mode, gi[t], h, w_hh, b_hh)
+                        h = _rnn_step(self.mode, gi_t, h, w_hh, b_hh)
                     hs.append(h)
                 if direction:
                     hs.reverse()
@@ -224,8 +243,8 @@ class RNNBase(Module):
         h_n = stack(finals_h, dim=0)
         c_n = stack(finals_c, dim=0) if lstm else None
         if not batched:
-            out, h_n = out[:, 0], h_n[:, 0]
-            c_n = None if c_n is None else c_n[:, 0]
+            out, h_n = out[:, 0, :], h_n[:, 0, :]
+            c_n = None if c_n is None else c_n[:, 0, :]
         elif self.batch_first:
             out = out.permute(1, 0, 2)
         return out, ((h_n, c_n) if lstm else h_n)
@@ -367,7 +386,7 @@ class RNNCellBase(Module):
         out = []
         for state in states:
             if state is None:
-                out.append(Tensor(np.zeros((x.shape[0], self.hidden_size), dtype=x.dtype)))
+                out.append(_zeros((x.shape[0], self.hidden_size), x))
                 continue
             state = _floating(state, name, x.dtype)
             if state.shape != expected:
@@ -415,7 +434,7 @@ class RNNCell(RNNCellBase):
         x, (h,), batched = self._prepare(input, (hx,))
         h = _rnn_step(self.mode, F.linear(x, self.weight_ih, self.bias_ih), h,
                       self.weight_hh, self.bias_hh)  # fmt: skip
-        return h if batched else h[0]
+        return h if batched else h[0, :]
 
 
 class GRUCell(RNNCellBase):
@@ -432,7 +451,7 @@ class GRUCell(RNNCellBase):
     def forward(self, input: Any, hx: Any = None) -> Tensor:  # noqa: A002
         x, (h,), batched = self._prepare(input, (hx,))
         h = _gru_step(F.linear(x, self.weight_ih, self.bias_ih), h, self.weight_hh, self.bias_hh)
-        return h if batched else h[0]
+        return h if batched else h[0, :]
 
 
 class LSTMCell(RNNCellBase):
@@ -454,4 +473,4 @@ class LSTMCell(RNNCellBase):
         x, (h, c), batched = self._prepare(input, (None, None) if hx is None else tuple(hx))
         gi = F.linear(x, self.weight_ih, self.bias_ih)
         h, c = _lstm_step(gi, h, c, self.weight_hh, self.bias_hh)
-        return (h, c) if batched else (h[0], c[0])
+        return (h, c) if batched else (h[0, :], c[0, :])
