@@ -16,6 +16,8 @@ import chainrule.nn as nn
 
 torch = pytest.importorskip("torch")
 
+pytestmark = pytest.mark.filterwarnings("ignore:LSTM with projections is not supported")
+
 TOLERANCES = {np.float64: (1e-10, 1e-12), np.float32: (3e-5, 3e-5)}
 TORCH_DTYPE = {np.float64: torch.float64, np.float32: torch.float32}
 KINDS = ["RNN", "GRU", "LSTM"]
@@ -322,3 +324,26 @@ def test_long_sequence_backward_sends_no_full_size_grad_per_step():
     full = [t for t in slices if t._ctx.inputs[0].shape[0] == 64]
     assert len(full) == 2  # the two halves
     assert len(slices) < 3 * 64
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("given", [False, True])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_lstm_proj_size_matches_torch(bidirectional, given, dtype):
+    kwargs = dict(input_size=3, hidden_size=5, proj_size=2, num_layers=2)
+    ours, theirs = _pair("LSTM", dtype, bidirectional=bidirectional, **kwargs)
+    d = 2 if bidirectional else 1
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert ours.weight_hr_l1.shape == (2, 5) and ours.weight_hh_l0.shape == (20, 2)
+    states = [_normal(2 * d, 3, 2, seed=2), _normal(2 * d, 3, 5, seed=3)] if given else [None] * 2
+    _check(ours, theirs, _normal(3, 7, 3), states, dtype)
+    assert "proj_size=2" in repr(ours)
+
+
+def test_proj_size_and_dropout_checks():
+    with pytest.raises(ValueError, match="RNNBase: proj_size is only supported for LSTM"):
+        nn.RNNBase(3, 4, proj_size=2)  # a plain tanh RNN underneath
+    with pytest.raises(ValueError, match=r"LSTM: proj_size must lie in \[0, hidden_size=4\)"):
+        nn.LSTM(3, 4, proj_size=4)
+    with pytest.warns(UserWarning, match="does nothing with num_layers=1"):
+        nn.GRU(3, 4, dropout=0.2)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import operator
+import warnings
 from typing import Any
 
 import numpy as np
@@ -43,15 +44,16 @@ def _gru_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tenso
 
 
 def _lstm_step(
-    gi: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor | None
+    gi: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor | None, w_hr: Any = None
 ) -> tuple[Tensor, Tensor]:
-    size = h.shape[-1]
+    size = c.shape[-1]
     gates = gi + F.linear(h, w_hh, b_hh)
     ifo = ops.Sigmoid.apply(concat([gates[..., : 2 * size], gates[..., 3 * size :]], axis=-1))
     i, f, o = ifo[..., :size], ifo[..., size : 2 * size], ifo[..., 2 * size :]
     g = ops.Tanh.apply(gates[..., 2 * size : 3 * size])
     c = f * c + i * g
-    return o * ops.Tanh.apply(c), c
+    h = o * ops.Tanh.apply(c)
+    return (h if w_hr is None else F.linear(h, w_hr)), c  # with proj_size, h is projected
 
 
 def _check_sizes(op: str, input_size: Any, hidden_size: Any) -> tuple[int, int]:
@@ -104,6 +106,8 @@ class RNNBase(Module):
         batch_first: bool = True,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        proj_size: int = 0,
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
         super().__init__()
@@ -114,6 +118,21 @@ class RNNBase(Module):
             raise ValueError(f"{name}: num_layers must be positive, got {num_layers}")
         if isinstance(dropout, bool) or not 0.0 <= float(dropout) <= 1.0:
             raise ValueError(f"{name}: dropout must lie in [0, 1], got {dropout!r}")
+        if dropout and num_layers == 1:
+            warnings.warn(
+                f"{name}: dropout acts between stacked layers, so dropout={dropout} does "
+                f"nothing with num_layers=1",
+                stacklevel=2,
+            )
+        proj_size = operator.index(proj_size)
+        if proj_size and self.mode != "LSTM":
+            raise ValueError(f"{name}: proj_size is only supported for LSTM, got {proj_size}")
+        if not 0 <= proj_size < hidden_size:
+            raise ValueError(
+                f"{name}: proj_size must lie in [0, hidden_size={hidden_size}), got {proj_size}"
+            )
+        self.proj_size = proj_size
+        real_hidden = proj_size or hidden_size
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first = bool(bias), bool(batch_first)
         self.dropout, self.bidirectional = float(dropout), bool(bidirectional)
@@ -123,19 +142,23 @@ class RNNBase(Module):
         directions = 2 if bidirectional else 1
         self._flat_weights_names: list[str] = []
         for layer in range(num_layers):
-            layer_input = input_size if layer == 0 else hidden_size * directions
+            layer_input = input_size if layer == 0 else real_hidden * directions
             for suffix in ("", "_reverse")[:directions]:
                 shapes = {
                     "weight_ih": (gate_size, layer_input),
-                    "weight_hh": (gate_size, hidden_size),
+                    "weight_hh": (gate_size, real_hidden),
                 }
                 if bias:
                     shapes.update(bias_ih=(gate_size,), bias_hh=(gate_size,))
+                if proj_size:
+                    shapes["weight_hr"] = (proj_size, hidden_size)
                 for kind, shape in shapes.items():
                     key = f"{kind}_l{layer}{suffix}"
                     setattr(self, key, Parameter(np.empty(shape, dtype=dtype)))
                     self._flat_weights_names.append(key)
         self.reset_parameters()
+        if device is not None:
+            self.to(device)
 
     def reset_parameters(self) -> None:
         """Every weight and bias drawn from U(±1/sqrt(hidden_size)), as PyTorch."""
@@ -149,14 +172,15 @@ class RNNBase(Module):
     @property
     def all_weights(self) -> list[list[Parameter]]:
         """The parameters per layer and direction, as PyTorch's ``all_weights``."""
-        per = 4 if self.bias else 2
+        per = (4 if self.bias else 2) + (1 if self.proj_size else 0)
         params = [getattr(self, key) for key in self._flat_weights_names]
         return [params[i : i + per] for i in range(0, len(params), per)]
 
     def _weights(self, layer: int, reverse: bool) -> tuple[Any, ...]:
         suffix = f"_l{layer}" + ("_reverse" if reverse else "")
-        get = lambda kind: getattr(self, kind + suffix) if self.bias or "weight" in kind else None  # noqa: E731
-        return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh")
+        names = [f"{kind}{suffix}" for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        names.append(f"weight_hr{suffix}")
+        return tuple(getattr(self, key, None) for key in names)
 
     def _check_state(self, state: Any, what: str, expected: tuple[int, ...], dtype: Any) -> Tensor:
         name = type(self).__name__
@@ -164,7 +188,7 @@ class RNNBase(Module):
         if state.shape != expected:
             raise ValueError(
                 f"{name}: {what} of shape {state.shape} does not match the expected shape "
-                f"{expected} (num_layers * num_directions, batch, hidden_size)"
+                f"{expected} (num_layers * num_directions, batch, hidden size)"
             )
         return state
 
@@ -190,7 +214,8 @@ class RNNBase(Module):
         if length == 0:
             raise ValueError(f"{name}: input of shape {tuple(input.shape)} has no time steps")
         directions = 2 if self.bidirectional else 1
-        state_shape = (self.num_layers * directions, batch, self.hidden_size)
+        state_shape = (self.num_layers * directions, batch, self.proj_size or self.hidden_size)
+        cell_shape = state_shape[:2] + (self.hidden_size,)
         lstm = self.mode == "LSTM"
         h0 = c0 = None
         if hx is not None:
@@ -202,13 +227,13 @@ class RNNBase(Module):
                 h0 = hx
             shown = state_shape if batched else (state_shape[0], state_shape[2])
             h0 = self._check_state(h0, "h_0" if lstm else "hx", shown, x.dtype)
+            shown = cell_shape if batched else (cell_shape[0], cell_shape[2])
             c0 = None if c0 is None else self._check_state(c0, "c_0", shown, x.dtype)
             if not batched:
                 h0 = h0.unsqueeze(1)
                 c0 = None if c0 is None else c0.unsqueeze(1)
-        zeros = None
-        if h0 is None:
-            zeros = _zeros(state_shape[1:], x)
+        zeros = None if h0 is not None else _zeros(state_shape[1:], x)
+        cell_zeros = None if c0 is not None or not lstm else _zeros(cell_shape[1:], x)
         finals_h: list[Tensor] = []
         finals_c: list[Tensor] = []
         layer_input = x
@@ -217,16 +242,16 @@ class RNNBase(Module):
                 layer_input = F.dropout(layer_input, self.dropout, True, rng=self.rng)
             outs = []
             for direction in range(directions):
-                w_ih, w_hh, b_ih, b_hh = self._weights(layer, bool(direction))
+                w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(layer, bool(direction))
                 index = layer * directions + direction
                 h = zeros if h0 is None else h0[index, ...]
-                c = None if not lstm else (zeros if c0 is None else c0[index, ...])
+                c = cell_zeros if c0 is None else c0[index, ...]
                 gi = F.linear(layer_input, w_ih, b_ih)  # every time step in one matmul
                 steps = _time_steps(gi)
                 hs = []
                 for gi_t in reversed(steps) if direction else steps:
                     if lstm:
-                        h, c = _lstm_step(gi_t, h, c, w_hh, b_hh)
+                        h, c = _lstm_step(gi_t, h, c, w_hh, b_hh, w_hr)
                     elif self.mode == "GRU":
                         h = _gru_step(gi_t, h, w_hh, b_hh)
                     else:
@@ -263,6 +288,8 @@ class RNNBase(Module):
             text += f", dropout={self.dropout}"
         if self.bidirectional:
             text += ", bidirectional=True"
+        if self.proj_size:
+            text += f", proj_size={self.proj_size}"
         return text
 
 
@@ -293,6 +320,7 @@ class RNN(RNNBase):
         batch_first: bool = True,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
         modes = {"tanh": "RNN_TANH", "relu": "RNN_RELU"}
@@ -301,7 +329,15 @@ class RNN(RNNBase):
         object.__setattr__(self, "mode", modes[nonlinearity])  # before Module's init
         object.__setattr__(self, "nonlinearity", nonlinearity)
         super().__init__(
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, dtype
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            device=device,
+            dtype=dtype,
         )
 
 
@@ -322,15 +358,40 @@ class GRU(RNNBase):
 
     mode = "GRU"
 
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = True,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            device=device,
+            dtype=dtype,
+        )
+
 
 class LSTM(RNNBase):
-    """Long short-term memory, as ``torch.nn.LSTM`` (``batch_first`` True by default,
-    no ``proj_size``):
+    """Long short-term memory, as ``torch.nn.LSTM`` (``batch_first`` True by default):
 
         i, f, o = σ(...), g = tanh(...) from x W_ih^T + b_ih + h W_hh^T + b_hh, in that
         (i | f | g | o) layout;   c' = f * c + i * g;   h' = o * tanh(c')
 
     forward(input, hx=None) -> (output, (h_n, c_n)); hx is (h_0, c_0) or None (zeros).
+    With ``proj_size`` P > 0, h' = (o * tanh(c')) W_hr^T (weight_hr_l{k}, (P, H)), so h,
+    h_n, output and weight_hh's second dim are P wide while c stays H.
 
     Example:
         >>> import chainrule as cr
@@ -349,7 +410,12 @@ class RNNCellBase(Module):
     mode = "RNN_TANH"
 
     def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True, dtype: Any = None
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__()
         name = type(self).__name__
@@ -364,6 +430,8 @@ class RNNCellBase(Module):
             self.bias_hh = Parameter(np.empty(gate_size, dtype=dtype))
         self.bias = bool(bias)
         self.reset_parameters()
+        if device is not None:
+            self.to(device)
 
     def reset_parameters(self) -> None:
         bound = 1.0 / math.sqrt(self.hidden_size)
@@ -419,6 +487,7 @@ class RNNCell(RNNCellBase):
         hidden_size: int,
         bias: bool = True,
         nonlinearity: str = "tanh",
+        device: Any = None,
         dtype: Any = None,
     ) -> None:
         modes = {"tanh": "RNN_TANH", "relu": "RNN_RELU"}
@@ -428,7 +497,7 @@ class RNNCell(RNNCellBase):
             )
         object.__setattr__(self, "mode", modes[nonlinearity])
         object.__setattr__(self, "nonlinearity", nonlinearity)
-        super().__init__(input_size, hidden_size, bias, dtype)
+        super().__init__(input_size, hidden_size, bias, device, dtype)
 
     def forward(self, input: Any, hx: Any = None) -> Tensor:  # noqa: A002
         x, (h,), batched = self._prepare(input, (hx,))
