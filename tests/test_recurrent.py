@@ -347,3 +347,23 @@ def test_proj_size_and_dropout_checks():
         nn.LSTM(3, 4, proj_size=4)
     with pytest.warns(UserWarning, match="does nothing with num_layers=1"):
         nn.GRU(3, 4, dropout=0.2)
+
+
+@pytest.mark.parametrize("kind", ["RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell"])
+def test_takes_ndarrays_and_lists_as_tensors(kind):
+    cr.nn.init.manual_seed(0)
+    layer = getattr(nn, kind)(3, 4)
+    x = np.random.default_rng(0).standard_normal((2, 5, 3)[-2 if "Cell" in kind else 0 :])
+    x = x.astype(np.float32)
+    expected = layer(cr.Tensor(x))
+    for given in (x, x.tolist()):
+        got = layer(given)
+        for a, b in zip(_leaves(got), _leaves(expected)):
+            assert a.dtype == np.float32
+            np.testing.assert_array_equal(a.data, b.data)
+
+
+def _leaves(value):
+    if isinstance(value, tuple):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [value]

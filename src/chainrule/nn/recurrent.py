@@ -144,7 +144,7 @@ class RNNBase(Module):
         for layer in range(num_layers):
             layer_input = input_size if layer == 0 else real_hidden * directions
             for suffix in ("", "_reverse")[:directions]:
-                shapes = {
+                shapes: dict[str, tuple[int, ...]] = {
                     "weight_ih": (gate_size, layer_input),
                     "weight_hh": (gate_size, real_hidden),
                 }
@@ -244,8 +244,8 @@ class RNNBase(Module):
             for direction in range(directions):
                 w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(layer, bool(direction))
                 index = layer * directions + direction
-                h = zeros if h0 is None else h0[index, ...]
-                c = cell_zeros if c0 is None else c0[index, ...]
+                h: Any = zeros if h0 is None else h0[index, ...]
+                c: Any = cell_zeros if c0 is None else c0[index, ...]
                 gi = F.linear(layer_input, w_ih, b_ih)  # every time step in one matmul
                 steps = _time_steps(gi)
                 hs = []
@@ -328,17 +328,8 @@ class RNN(RNNBase):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         object.__setattr__(self, "mode", modes[nonlinearity])  # before Module's init
         object.__setattr__(self, "nonlinearity", nonlinearity)
-        super().__init__(
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            device=device,
-            dtype=dtype,
-        )
+        args = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+        super().__init__(*args, device=device, dtype=dtype)
 
 
 class GRU(RNNBase):
@@ -357,30 +348,6 @@ class GRU(RNNBase):
     """
 
     mode = "GRU"
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = True,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            device=device,
-            dtype=dtype,
-        )
 
 
 class LSTM(RNNBase):
