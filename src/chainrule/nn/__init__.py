@@ -157,3 +157,7 @@ __all__ += [
 from . import utils  # noqa: E402
 
 __all__ += ["utils"]
+
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell  # noqa: E402
+
+__all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell"]
