@@ -157,3 +157,8 @@ __all__ += [
 from . import utils  # noqa: E402
 
 __all__ += ["utils"]
+
+# -- sequence models: attention
+from .attention import MultiheadAttention  # noqa: E402
+
+__all__ += ["MultiheadAttention"]
