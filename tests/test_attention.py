@@ -492,3 +492,29 @@ def test_gpt_dropout_and_errors():
         model(np.array([[7]]))
     with pytest.raises(ValueError, match="multiple of n_head"):
         GPT(7, 4, n_head=3, n_embd=8)
+
+
+# ---------------------------------------------------------------------- other namespaces
+def test_sdpa_on_array_api_strict_matches_numpy():
+    xp = pytest.importorskip("array_api_strict")
+    arrays = _draw(((2, 4, 3), (2, 6, 3), (2, 6, 2), (4, 6)), np.float32)
+    for kwargs in ({"is_causal": True}, {"mask": True}, {"keep": _KEEP[:4, :6]}):
+        ours = [cr.tensor(a, requires_grad=True) for a in arrays[:3]]
+        strict = [cr.tensor(a).to(xp).requires_grad_() for a in arrays[:3]]
+        extra, extra_x = {}, {}
+        if "mask" in kwargs:
+            extra = {"attn_mask": cr.tensor(arrays[3])}
+            extra_x = {"attn_mask": cr.tensor(arrays[3]).to(xp)}
+        elif "keep" in kwargs:
+            extra = {"attn_mask": cr.tensor(kwargs["keep"])}
+            extra_x = {"attn_mask": cr.tensor(kwargs["keep"]).to(xp)}
+        else:
+            extra = extra_x = kwargs
+        out = F.scaled_dot_product_attention(*ours, **extra)
+        out_x = F.scaled_dot_product_attention(*strict, **extra_x)
+        assert type(out_x.data) is not np.ndarray
+        np.testing.assert_allclose(out_x.numpy(), out.numpy(), rtol=1e-5, atol=1e-6)
+        out.sum().backward()
+        out_x.sum().backward()
+        for t, t_x in zip(ours, strict):
+            np.testing.assert_allclose(t_x.grad.numpy(), t.grad.numpy(), rtol=1e-4, atol=1e-5)

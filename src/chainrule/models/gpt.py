@@ -11,7 +11,7 @@ N(0, 0.02 / sqrt(2 n_layer)). The head is not tied to the token embedding (makem
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -135,7 +135,7 @@ class GPT(nn.Module):
         blocks = self.transformer
         x = blocks["wte"](index) + blocks["wpe"](np.arange(t))
         x = blocks["drop"](x)
-        for block in blocks["h"]:
+        for block in cast(nn.ModuleList, blocks["h"]):
             x = block(x)
         return self.lm_head(blocks["ln_f"](x))
 

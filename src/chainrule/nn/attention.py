@@ -79,7 +79,7 @@ class MultiheadAttention(Module):
         if bias:
             self.in_proj_bias = Parameter(np.zeros(3 * embed_dim, dtype=DEFAULT_DTYPE))
         self.out_proj = Linear(embed_dim, embed_dim, bias=bias)
-        if bias:
+        if self.out_proj.bias is not None:
             init.zeros_(self.out_proj.bias)
 
     def forward(
