@@ -326,6 +326,7 @@ LAYERS = {
 # Containers have no forward; these layers take int indices (tests/test_layers_more.py).
 NOT_ON_FLOAT_ARRAYS = {"Module", "ModuleList", "ModuleDict", "Embedding", "MaxUnpool1d"}
 NOT_ON_FLOAT_ARRAYS |= {"MaxUnpool2d"}
+NOT_ON_FLOAT_ARRAYS |= {"MultiheadAttention"}  # (q, k, v) -> (out, weights): test_attention.py
 LOSSES = set(  # they take a target too: tests/test_activations_losses.py
     "BCELoss BCEWithLogitsLoss CrossEntropyLoss HuberLoss KLDivLoss L1Loss MSELoss NLLLoss "
     "SmoothL1Loss".split()
