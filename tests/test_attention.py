@@ -211,6 +211,13 @@ MHA_MASKS = {
         {"key_padding_mask": _PAD[:n, :S]},
         {"key_padding_mask": torch.from_numpy(_PAD[:n, :S])},
     ),
+    "key_padding_and_bool": lambda n, h, L, S: (
+        {"key_padding_mask": _PAD[:n, :S], "attn_mask": _FLOAT[:L, :S] > 1},
+        {
+            "key_padding_mask": torch.from_numpy(_PAD[:n, :S]),
+            "attn_mask": torch.from_numpy(_FLOAT[:L, :S] > 1),
+        },
+    ),
     "key_padding_and_float": lambda n, h, L, S: (
         {"key_padding_mask": _PAD_FLOAT[:n, :S], "attn_mask": _FLOAT[:L, :S]},
         {
@@ -481,7 +488,7 @@ def test_gpt_dropout_and_errors():
     model = GPT(7, 4, n_layer=1, n_head=2, n_embd=8, dropout=0.5)
     idx = np.array([[1, 2, 3]])
     model.eval()
-    np.testing.assert_array_equal(model(idx).data, model(idx).data)
+    np.testing.assert_array_equal(model(idx).data, model(cr.tensor(idx)).data)
     model.train()
     assert not np.allclose(model(idx).data, model(idx).data)
     with pytest.raises(ValueError, match="sequence length 5"):
