@@ -168,6 +168,16 @@ def _t(array):  # an index or target array as torch wants it
 def _pieces(p, q):  # two pieces of a split (or grids), combined with a second derivative
     return p * q * q
 
+# sdpa specs: which keys each of 3 queries may attend to (row 1 none)
+_SDPA_KEEP = np.array([[1, 0, 1, 1, 0], [0, 0, 0, 0, 0], [1, 1, 1, 1, 1]], dtype=bool)
+
+
+def _torch_sdpa(*arrays, **kwargs):  # the NumPy column: PyTorch's on the arrays
+    tensors = [torch.from_numpy(a) for a in arrays]
+    kwargs = {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+    return TF.scaled_dot_product_attention(*tensors, **kwargs).numpy()
+
+
 
 # ---------------------------------------------------------------------- the table
 _SPECS = [
@@ -1747,6 +1757,41 @@ _SPECS = [
         lambda w: TF.embedding(_t([0, 2, 2, 2]), w * w, scale_grad_by_freq=True),
         "around_one",
         ((3, 2),),
+    ),
+    # -- sequence models: the fused attention primitive (ops.ScaledDotProductAttention)
+    Spec(
+        "sdpa",  # L = 3 queries, S = 5 keys, E = 4, Ev = 2, two batch dims
+        lambda q, k, v: F.scaled_dot_product_attention(q, k, v),
+        lambda q, k, v: _torch_sdpa(q, k, v),
+        lambda q, k, v: TF.scaled_dot_product_attention(q, k, v),
+        "any",
+        ((2, 2, 3, 4), (2, 2, 5, 4), (2, 2, 5, 2)),
+    ),
+    Spec(
+        "sdpa_causal_broadcast",  # key and value broadcast over query's first dim
+        lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=0.7),
+        lambda q, k, v: _torch_sdpa(q, k, v, is_causal=True, scale=0.7),
+        lambda q, k, v: TF.scaled_dot_product_attention(q, k, v, is_causal=True, scale=0.7),
+        "any",
+        ((2, 4, 3), (1, 4, 3), (1, 4, 3)),
+    ),
+    Spec(
+        "sdpa_bool_mask",  # row 1 keeps nothing: zeros, as PyTorch's
+        lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=_SDPA_KEEP),
+        lambda q, k, v: _torch_sdpa(q, k, v, attn_mask=_SDPA_KEEP),
+        lambda q, k, v: TF.scaled_dot_product_attention(
+            q, k, v, attn_mask=torch.from_numpy(_SDPA_KEEP)
+        ),
+        "any",
+        ((2, 3, 4), (2, 5, 4), (2, 5, 3)),
+    ),
+    Spec(
+        "sdpa_float_mask",  # the added mask is an input too, broadcast over the batch
+        lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m),
+        lambda q, k, v, m: _torch_sdpa(q, k, v, attn_mask=m),
+        lambda q, k, v, m: TF.scaled_dot_product_attention(q, k, v, attn_mask=m),
+        "any",
+        ((2, 3, 4), (2, 5, 4), (2, 5, 3), (1, 3, 5)),
     ),
 ]
 

@@ -445,6 +445,8 @@ FUNCTIONALS = {
     "group_norm": (lambda rng: [_nchw(rng)], {"num_groups": 3}),
     "normalize": (lambda rng: [_x(rng)], {"p": 3}),
     "embedding": (lambda rng: [np.array([[0, 2], [1, 1]]), _x(rng)], {"padding_idx": 1}),
+    # -- sequence models: attention
+    "scaled_dot_product_attention": (lambda rng: [_x(rng), _x(rng), _x(rng)], {"is_causal": True}),
 }
 
 

@@ -328,6 +328,7 @@ NOT_ON_FLOAT_ARRAYS = {"Module", "ModuleList", "ModuleDict", "Embedding", "MaxUn
 NOT_ON_FLOAT_ARRAYS |= {"MaxUnpool2d"}
 # Recurrent layers return (output, state) tuples: tests/test_recurrent.py feeds them arrays.
 NOT_ON_FLOAT_ARRAYS |= {"RNNBase", "RNN", "GRU", "LSTM", "RNNCell", "GRUCell", "LSTMCell"}
+NOT_ON_FLOAT_ARRAYS |= {"MultiheadAttention"}  # (q, k, v) -> (out, weights): test_attention.py
 LOSSES = set(  # they take a target too: tests/test_activations_losses.py
     "BCELoss BCEWithLogitsLoss CrossEntropyLoss HuberLoss KLDivLoss L1Loss MSELoss NLLLoss "
     "SmoothL1Loss".split()

@@ -158,6 +158,12 @@ from . import utils  # noqa: E402
 
 __all__ += ["utils"]
 
+# -- sequence models: recurrent layers
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell  # noqa: E402
 
 __all__ += ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell"]
+
+# -- sequence models: attention
+from .attention import MultiheadAttention  # noqa: E402
+
+__all__ += ["MultiheadAttention"]

@@ -1687,3 +1687,97 @@ def _renorm_rows(weight: Any, rows: np.ndarray, max_norm: float, norm_type: floa
 
 # ---------------------------------------------------------------------- indexing
 from ..ops.indexing import one_hot, pad  # noqa: E402, F401  (F.one_hot, F.pad, as PyTorch's)
+
+
+# ---------------------------------------------------------------------- attention
+def scaled_dot_product_attention(
+    query: Any,
+    key: Any,
+    value: Any,
+    attn_mask: Any = None,
+    dropout_p: float = 0.0,
+    is_causal: bool = False,
+    scale: float | None = None,
+    rng: np.random.Generator | None = None,
+) -> Tensor:
+    """softmax(query key^T * scale + mask) value, as PyTorch's: query (..., L, E), key
+    (..., S, E), value (..., S, Ev) -> (..., L, Ev), leading dims broadcast; ``scale``
+    defaults to 1 / sqrt(E).
+
+    ``attn_mask`` is bool (True = attend) or float (added to the scores), broadcastable to
+    (..., L, S); ``is_causal`` keeps key j for query i where j <= i (top-left aligned, as
+    PyTorch's). A query row with nothing to attend to gives zeros. Without dropout this is one
+    fused node (``ops.ScaledDotProductAttention``, which keeps q, k, v and the softmax
+    probabilities for backward); ``dropout_p > 0`` drops probabilities (a composite, with
+    ``rng`` as ``dropout``).
+
+    Example:
+        >>> import chainrule as cr
+        >>> q = k = v = cr.ones((1, 2, 4))
+        >>> scaled_dot_product_attention(q, k, v, is_causal=True).shape
+        (1, 2, 4)
+    """
+    op = "scaled_dot_product_attention"
+    q, k, v = (_floating(x, op) for x in (query, key, value))
+    if min(q.ndim, k.ndim, v.ndim) < 2:
+        raise ValueError(
+            f"{op}: query, key and value must be at least 2-d (..., L, E), got shapes "
+            f"{q.shape}, {k.shape}, {v.shape}"
+        )
+    if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
+        raise ValueError(
+            f"{op}: query of shape {q.shape}, key of shape {k.shape} and value of shape "
+            f"{v.shape} do not match (query and key need one E, key and value one S)"
+        )
+    if q.dtype != k.dtype or q.dtype != v.dtype:
+        raise TypeError(f"{op}: query, key and value must share a dtype, got "
+                        f"{q.dtype}, {k.dtype}, {v.dtype}")  # fmt: skip
+    try:
+        lead = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
+    except ValueError:
+        raise ValueError(
+            f"{op}: the batch dims of query {q.shape}, key {k.shape} and value {v.shape} "
+            "do not broadcast"
+        ) from None
+    _check_p(op, dropout_p)
+    length, source = q.shape[-2], k.shape[-2]
+    if is_causal and attn_mask is not None:
+        raise ValueError(f"{op}: pass attn_mask or is_causal=True, not both")
+    scale = 1 / math.sqrt(q.shape[-1]) if scale is None else float(scale)
+    mask = keep = None
+    if is_causal:
+        keep = _causal_keep(q.data, length, source)
+    elif attn_mask is not None:
+        attn_mask = attn_mask if isinstance(attn_mask, Tensor) else _tensor(attn_mask, op)
+        try:
+            np.broadcast_shapes(attn_mask.shape, lead + (length, source))
+        except ValueError:
+            raise ValueError(
+                f"{op}: attn_mask of shape {attn_mask.shape} does not broadcast to the scores' "
+                f"shape {lead + (length, source)}"
+            ) from None
+        kind = dtype_kind(attn_mask.dtype)
+        if kind == "b":
+            keep = attn_mask.data
+        elif kind == "f":
+            mask = attn_mask if attn_mask.dtype == q.dtype else attn_mask.to(q.dtype)
+        else:
+            raise TypeError(f"{op}: attn_mask must be bool or float, got {attn_mask.dtype}")
+    if dropout_p == 0.0:
+        inputs = (q, k, v) if mask is None else (q, k, v, mask)
+        return ops.ScaledDotProductAttention.apply(*inputs, keep=keep, scale=scale)
+    scores = (q @ k.transpose(-2, -1)) * scale
+    if mask is not None:
+        scores = scores + mask
+    if keep is not None:
+        scores = scores.masked_fill(~Tensor(keep), float("-inf"))
+    return dropout(softmax(scores, dim=-1), dropout_p, rng=rng) @ v
+
+
+def _causal_keep(like: Any, length: int, source: int) -> Any:
+    """The (length, source) bool mask j <= i, in the namespace (and device) of ``like``."""
+    if isinstance(like, np.ndarray):
+        return np.tri(length, source, dtype=bool)
+    xp = namespace(like)
+    rows = xp.reshape(xp.arange(length, device=like.device), (length, 1))
+    return rows >= xp.reshape(xp.arange(source, device=like.device), (1, source))

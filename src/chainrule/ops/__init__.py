@@ -247,3 +247,8 @@ from .activations import NormalCdf  # noqa: E402
 __all__ += ["NormalCdf"]
 
 # -- layers: embedding, normalisation, convolution, pooling, resizing
+
+# -- sequence models: attention
+from .attention import ScaledDotProductAttention  # noqa: E402
+
+__all__ += ["ScaledDotProductAttention"]
