@@ -360,7 +360,7 @@ class _TorchBlock(torch.nn.Module):
         q, k, v = (a.view(b, t, self.n_head, c // self.n_head).transpose(1, 2) for a in (q, k, v))
         y = TF.scaled_dot_product_attention(q, k, v, is_causal=True)
         x = x + self.attn.c_proj(y.transpose(1, 2).reshape(b, t, c))
-        return x + self.mlp.c_proj(TF.gelu(self.mlp.c_fc(self.ln_2(x))))
+        return x + self.mlp.c_proj(TF.gelu(self.mlp.c_fc(self.ln_2(x)), approximate="tanh"))
 
 
 class _TorchGPT(torch.nn.Module):

@@ -1,7 +1,7 @@
 """A small GPT (decoder-only transformer) as nanoGPT's and makemore's, on chainrule's layers.
 
 Token and position embeddings, ``n_layer`` pre-norm blocks (LayerNorm -> causal
-self-attention -> residual, LayerNorm -> MLP (4x, GELU) -> residual), a final LayerNorm and
+self-attention -> residual, LayerNorm -> MLP (4x, tanh GELU) -> residual), a final LayerNorm and
 a linear head to the vocabulary. Parameter names follow nanoGPT's (``transformer.wte``,
 ``transformer.h.0.attn.c_attn``, ``lm_head``, ...), and so does the initialisation: every
 Linear and Embedding weight N(0, 0.02), biases zero, the residual projections' weights
@@ -45,12 +45,16 @@ class CausalSelfAttention(nn.Module):
 
 
 class MLP(nn.Module):
-    """Linear (C, 4C) -> GELU -> Linear (4C, C) -> dropout."""
+    """Linear (C, 4C) -> GELU -> Linear (4C, C) -> dropout.
+
+    NOTE: GELU's tanh form, as GPT-2's: the exact form's erf costs 20x more in NumPy here
+    (8.3 against 0.4 ms on a (512, 256) float32 batch), most of a names step.
+    """
 
     def __init__(self, n_embd: int, dropout: float = 0.0) -> None:
         super().__init__()
         self.c_fc = nn.Linear(n_embd, 4 * n_embd)
-        self.gelu = nn.GELU()
+        self.gelu = nn.GELU(approximate="tanh")
         self.c_proj = nn.Linear(4 * n_embd, n_embd)
         self.dropout = nn.Dropout(dropout)
 
