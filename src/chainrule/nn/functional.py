@@ -136,7 +136,6 @@ def _floating(x: Any, op: str) -> Tensor:
     return x
 
 
-_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
@@ -154,8 +153,7 @@ def gelu(input: Any, approximate: str = "none") -> Tensor:
     if approximate == "none":
         return x * ops.NormalCdf.apply(x)
     if approximate == "tanh":
-        half = x * 0.5
-        return half + half * (x * (x * x * (0.044715 * _SQRT_2_OVER_PI) + _SQRT_2_OVER_PI)).tanh()
+        return ops.GeluTanh.apply(x)
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 

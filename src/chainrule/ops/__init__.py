@@ -242,9 +242,9 @@ from . import indexing  # noqa: E402  (composites: ops.indexing.gather, ...)
 __all__ += ["indexing"]
 
 # -- activations and losses
-from .activations import NormalCdf  # noqa: E402
+from .activations import GeluTanh, NormalCdf  # noqa: E402
 
-__all__ += ["NormalCdf"]
+__all__ += ["GeluTanh", "NormalCdf"]
 
 # -- layers: embedding, normalisation, convolution, pooling, resizing
 
