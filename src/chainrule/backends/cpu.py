@@ -89,6 +89,10 @@ def sum(  # noqa: A001
     return np.asarray(x.sum(axis=axis, keepdims=keepdims, dtype=dtype))
 
 
+def mean(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    return np.asarray(x.mean(axis=axis, keepdims=keepdims))
+
+
 def max(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:  # noqa: A001
     return np.asarray(x.max(axis=axis, keepdims=keepdims))
 

@@ -125,6 +125,10 @@ def sum(x: Tensor, axis: Any = None, keepdims: bool = False, dtype: Any = None) 
     return x.sum(axis=axis, keepdims=keepdims, dtype=dtype)  # the method normalises axis
 
 
+def mean(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+    return x.mean(axis=axis, keepdims=keepdims)
+
+
 def max(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
     return x.max(axis=axis, keepdims=keepdims)  # the method normalises axis
 

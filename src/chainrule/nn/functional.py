@@ -1520,11 +1520,8 @@ def feature_alpha_dropout(
 
 
 def _standardise(x: Tensor, axes: tuple[int, ...], eps: float) -> Tensor:
-    """(x - mean) / sqrt(var + eps) over ``axes``, with the biased variance of the centred
-    values (two passes: no cancellation when the mean is large)."""
-    centred = x - x.mean(axis=axes, keepdims=True)
-    var = (centred * centred).mean(axis=axes, keepdims=True)
-    return centred * (1 / (var + eps).sqrt())
+    """(x - mean) / sqrt(var + eps) over ``axes`` (``ops.Standardise``, one node)."""
+    return ops.Standardise.apply(x, axes=axes, eps=eps)
 
 
 def layer_norm(

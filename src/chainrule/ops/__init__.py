@@ -243,8 +243,9 @@ __all__ += ["indexing"]
 
 # -- activations and losses
 from .activations import GeluTanh, NormalCdf  # noqa: E402
+from .normalization import Standardise  # noqa: E402
 
-__all__ += ["GeluTanh", "NormalCdf"]
+__all__ += ["GeluTanh", "NormalCdf", "Standardise"]
 
 # -- layers: embedding, normalisation, convolution, pooling, resizing
 
