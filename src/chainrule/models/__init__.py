@@ -1,0 +1,1 @@
+"""Model architectures built from chainrule.nn layers."""
