@@ -78,7 +78,8 @@ def load_data(config: TrainConfig) -> tuple[TensorDataset, Encoded]:
     block_size = max(map(len, items)) + 1
     order = np.random.default_rng(config.seed).permutation(len(items))
     n_test = max(1, round(TEST_FRACTION * len(items)))
-    test = encode([items[i] for i in order[:n_test]], chars, block_size)
+    # Shortest first, so evaluate's batches drop the padding columns no item of theirs reaches.
+    test = encode(sorted((items[i] for i in order[:n_test]), key=len), chars, block_size)
     train = encode([items[i] for i in order[n_test:]][: config.limit], chars, block_size)
     return TensorDataset(train.inputs, train.targets), test
 
@@ -112,8 +113,10 @@ def evaluate(model: nn.Module, test: Encoded, batch_size: int = 1000) -> float:
     total = 0.0
     with no_grad():
         for start in range(0, len(test.inputs), batch_size):
-            logits = model(test.inputs[start : start + batch_size])
-            targets = test.targets[start : start + batch_size].reshape(-1)
+            targets = test.targets[start : start + batch_size]
+            width = int((targets != IGNORE).any(axis=0).sum())  # causal: later columns unused
+            logits = model(test.inputs[start : start + batch_size, :width])
+            targets = targets[:, :width].reshape(-1)
             flat = logits.reshape(-1, logits.shape[-1])
             total += F.cross_entropy(flat, targets, reduction="sum").item()
     model.train()
@@ -145,14 +148,15 @@ def sample(
         generator.seed()
     chars, found = model.chars, []
     model.eval()
-    for _ in range(100):  # an item that ends at once is drawn again; give up after 100 rounds
+    # An item that ends at once, or not within block_size tokens (longer than any trained
+    # on), is drawn again; after 100 rounds, fewer than n come back.
+    for _ in range(100):
         start = np.zeros((n, 1), dtype=np.int64)
         rows = model.generate(start, model.block_size, temperature, generator=generator).data
         for row in rows[:, 1:]:
             ends = np.flatnonzero(row == 0)
-            tokens = row[: ends[0]] if len(ends) else row
-            if len(tokens):
-                found.append("".join(chars[t - 1] for t in tokens))
+            if len(ends) and ends[0] > 0:
+                found.append("".join(chars[t - 1] for t in row[: ends[0]]))
         if len(found) >= n:
             break
     return found[:n]
