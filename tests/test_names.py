@@ -152,3 +152,9 @@ def test_train_on_a_text_file(tmp_path):
 def test_train_on_a_missing_text_file_is_one_line(tmp_path):
     done = run_cli("train", "--model", "gpt", "--data", str(tmp_path / "no.txt"))
     assert done.returncode == 2 and "is not a text file" in done.stderr
+
+
+def test_evaluate_of_a_gpt_run_points_to_sample(gpt_run):
+    out, _ = gpt_run
+    done = run_cli("evaluate", str(out))
+    assert done.returncode == 2 and "holds a gpt model; try chainrule sample" in done.stderr
