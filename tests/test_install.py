@@ -60,3 +60,13 @@ def test_plain_install_runs_chainrule_train(installed, tmp_path):
     assert done.stdout.strip().splitlines()[-2].startswith("test accuracy: ")
     written = {p.name for p in out.iterdir()}
     assert written >= {"model.safetensors", "checkpoint.safetensors", "metrics.json", "curves.png"}
+
+
+def test_plain_install_ships_the_names_corpus(installed, tmp_path):
+    code = (
+        "from chainrule.data import load_names; "
+        "print(*(len(load_names(k)) for k in ('last', 'first', 'all')), load_names()[0])"
+    )
+    done = _run(installed / "python", "-c", code, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["88799", "5494", "94293", "smith"]

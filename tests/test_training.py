@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.training import CHECKPOINT, TrainConfig, TrainingDiverged, loop, mnist, train
+from chainrule.training import (
+    CHECKPOINT,
+    TrainConfig,
+    TrainingDiverged,
+    loop,
+    mnist,
+    names,
+    train,
+)
 
 
 def quiet(_: str) -> None:
@@ -48,6 +58,36 @@ def test_resume_after_interruption_ends_with_identical_weights(tmp_path, monkeyp
     for key in whole:
         np.testing.assert_array_equal(resumed[key], whole[key], err_msg=key)
 
+
+def test_gpt_resume_after_interruption_ends_with_identical_weights(tmp_path, monkeypatch):
+    config = TrainConfig(model="gpt", epochs=2, limit=300, batch_size=64, seed=3)
+    train(replace(config, out=str(tmp_path / "whole")), log=quiet)
+    whole = cr.load(tmp_path / "whole" / "model.safetensors")
+
+    real_evaluate = names.evaluate
+    calls = []
+
+    def interrupted_evaluate(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # epoch 2's training is done, its checkpoint not yet written
+            raise KeyboardInterrupt
+        return real_evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(names, "evaluate", interrupted_evaluate)
+    with pytest.raises(KeyboardInterrupt):
+        train(replace(config, out=str(tmp_path / "cut")), log=quiet)
+    monkeypatch.setattr(names, "evaluate", real_evaluate)
+    assert not (tmp_path / "cut" / "model.safetensors").exists()
+
+    metrics = train(TrainConfig(), log=quiet, resume=tmp_path / "cut")
+    resumed = cr.load(tmp_path / "cut" / "model.safetensors")
+    assert [h["epoch"] for h in metrics["history"]] == [1, 2] and metrics["model"] == "gpt"
+    assert metrics["test_loss"] == json.loads((tmp_path / "whole" / "metrics.json").read_text())[
+        "test_loss"
+    ]
+    assert len(whole) == len(resumed) > 10
+    for key in whole:
+        np.testing.assert_array_equal(resumed[key], whole[key], err_msg=key)
 
 def test_divergence_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
     real_save = loop.save_run_state

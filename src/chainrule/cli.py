@@ -1,4 +1,4 @@
-"""The ``chainrule`` command: ``train`` and ``evaluate`` on MNIST."""
+"""The ``chainrule`` command: ``train`` and ``evaluate`` on MNIST, ``sample`` from a GPT."""
 
 from __future__ import annotations
 
@@ -79,14 +79,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--data",
         default=None,
-        help="folder with the MNIST IDX files (default $CHAINRULE_DATA or bundled)",
+        help="folder with the MNIST IDX files (default $CHAINRULE_DATA or bundled); for --model"
+        " gpt a text file with one item per line (default the bundled US surnames)",
     )
     train.add_argument("--out", default=None, help="run folder (default runs/<model>-<timestamp>)")
     train.add_argument(
         "--limit",
         type=_positive_int,
         default=None,
-        help="train on the first N training images only",
+        help="train on the first N training images (items) only",
     )
     train.add_argument(
         "--resume",
@@ -108,7 +109,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("--data", default=None, help="folder with the MNIST IDX files")
     _add_explain(commands)
+    _add_sample(commands)
     return parser
+
+
+def _add_sample(commands: argparse._SubParsersAction) -> None:
+    sample = commands.add_parser("sample", help="print new items from a --model gpt run")
+    sample.add_argument("run_dir", metavar="RUN_DIR", help="a run folder of train --model gpt")
+    sample.add_argument(
+        "-n", type=_positive_int, default=20, help="how many items, one a line (default 20)"
+    )
+    sample.add_argument(
+        "--temperature",
+        type=_positive_float,
+        default=1.0,
+        help="below 1 likelier items, above 1 more varied (default 1.0)",
+    )
+    sample.add_argument(
+        "--seed", type=int, default=None, help="the same seed, the same items (default random)"
+    )
 
 
 def _add_explain(commands: argparse._SubParsersAction) -> None:
@@ -154,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 limit=args.limit,
             )
             train(config, resume=args.resume)
+        elif args.command == "sample":
+            _sample(args.run_dir, args.n, args.temperature, args.seed)
         elif args.command == "explain":
             from .explain import run
 
@@ -163,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .training import evaluate, load_model
 
             model = load_model(args.checkpoint, args.model)
+            if hasattr(model, "chars"):
+                raise ValueError(f"{args.checkpoint} holds a gpt model; try chainrule sample")
             images, labels = load_mnist(args.data, train=False)
             print(f"test accuracy: {evaluate(model, images, labels):.4f}")
     except (ImportError, OSError, ValueError) as error:  # ImportError: a missing package
@@ -172,3 +195,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"chainrule {args.command}: error: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+def _sample(run_dir: str, n: int, temperature: float, seed: int | None) -> None:
+    """Print ``n`` items a GPT run's model draws: one a line."""
+    from pathlib import Path
+
+    from .training import load_model
+    from .training.names import sample
+
+    if not Path(run_dir).is_dir():
+        raise FileNotFoundError(f"{run_dir} is not a run folder")
+    model = load_model(run_dir)
+    if not hasattr(model, "chars"):
+        raise ValueError(f"{run_dir} holds no gpt model (train one with --model gpt)")
+    print("\n".join(sample(model, n, temperature, seed)))

@@ -17,3 +17,7 @@ __all__ = [
     "load_mnist",
     "random_split",
 ]
+
+from chainrule.data.names import load_names  # noqa: E402
+
+__all__ += ["load_names"]

@@ -95,8 +95,9 @@ def train(
     train_set, test_data = task.load_data(config)
     out.mkdir(parents=True, exist_ok=True)  # only now: bad data leaves no empty folder behind
 
+    model_args = task.model_args(test_data) if task.model_args is not None else {}
     nn.init.manual_seed(config.seed)
-    model = task.build_model(config.model)
+    model = task.build_model(config.model, **model_args)
     optimizer = build_optimizer(config, model)
     loader = DataLoader(
         train_set,
@@ -149,7 +150,10 @@ def train(
             f"{metric.short} {score:{metric.spec}}  {seconds:.1f}s"
         )
 
-    save(model.state_dict(), out / MODEL, metadata={"model": config.model})
+    metadata = {"model": config.model}
+    if model_args:
+        metadata["model_args"] = json.dumps(model_args)
+    save(model.state_dict(), out / MODEL, metadata=metadata)
     metrics = {
         "model": config.model,
         "epochs": config.epochs,
@@ -284,11 +288,15 @@ def load_model(path: str | Path, model_name: str | None = None) -> nn.Module:
         path = found[0]
     weights, metadata = load_with_metadata(path)
     name = metadata.get("model")
+    args = json.loads(metadata.get("model_args", "{}"))
     if metadata.get("format") == FORMAT:  # the run state: model/<key> arrays, config as JSON
         state = load_run_state(path)
         weights, name = state.model, state.config.get("model")
+        task = task_for(model_name or name or TrainConfig.model)
+        if task.model_args is not None:  # not saved in the run state: from the run's data
+            args = task.model_args(task.load_data(TrainConfig(**state.config))[1])
     name = model_name or name or TrainConfig.model
-    model = task_for(name).build_model(name)
+    model = task_for(name).build_model(name, **args)
     try:
         model.load_state_dict(weights)
     except ValueError as error:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from .mnist import MNIST
+from .names import NAMES
 from .task import Recipe, Task
 
-TASKS: tuple[Task, ...] = (MNIST,)
+TASKS: tuple[Task, ...] = (MNIST, NAMES)
 
 RECIPES: dict[str, Recipe] = {
     model: recipe for task in TASKS for model, recipe in task.recipes.items()

@@ -53,3 +53,6 @@ class Task:
     loss: Callable[[Module, tuple[Any, ...]], Tensor]  # a batch's mean loss; batch[0] sizes it
     evaluate: Callable[[Module, Any], float]  # the metric on the test data
     metric: Metric
+    # What build_model needs from the data beyond the name (a vocabulary, a context length):
+    # called with the test data, passed to build_model as keywords, saved with the weights.
+    model_args: Callable[[Any], dict[str, Any]] | None = None
