@@ -155,6 +155,9 @@ def relu(a: np.ndarray) -> np.ndarray:
     return out
 
 
+from .normal_cdf import normal_cdf_masked as normal_cdf  # noqa: E402, F401
+
+
 def mask(x: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """``x`` where the bool array ``keep`` holds, else 0: the product with the bool array.
 

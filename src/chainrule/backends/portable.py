@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 from .cpu_conv import _dilated_slices, _extent, _out_size
+from .normal_cdf import normal_cdf_where
 
 Grads = tuple[Any, ...]
 Pair = tuple[int, int]
@@ -25,6 +26,9 @@ class Portable:
 
     def sigmoid(self, a: Any) -> Any:
         return self.xp.exp(-self.xp.logaddexp(self.xp.zeros_like(a), -a))
+
+    def normal_cdf(self, a: Any) -> Any:
+        return normal_cdf_where(self.xp, a)
 
     def relu(self, a: Any) -> Any:
         return self.xp.where(a > 0, a, self.xp.zeros_like(a))

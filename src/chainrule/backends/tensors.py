@@ -74,6 +74,10 @@ def relu(x: Tensor) -> Tensor:
     return ops.Relu.apply(x)
 
 
+def normal_cdf(x: Tensor) -> Tensor:
+    return ops.NormalCdf.apply(x)
+
+
 def mask(x: Tensor, keep: Any) -> Tensor:
     keep = _data(keep)  # the mask is data: it needs no grad
     return x * Tensor(namespace(keep).astype(keep, x.dtype))
