@@ -146,66 +146,9 @@ class _Conv(Module):
         return text + f", bias={self.bias is not None}"
 
 
-class Conv2d(_Conv):
-    """2-D convolution (cross-correlation) over (N, C, H, W) input, as ``torch.nn.Conv2d``.
-
-    ``weight`` is (out_channels, in_channels / groups, kH, kW). ``padding`` is ints,
-    "valid" or "same"; ``padding_mode`` "zeros", "reflect", "replicate" or "circular".
-
-    Shape:
-        (N, in_channels, H, W) -> (N, out_channels, (H + 2p - d (kH - 1) - 1) // s + 1, ...)
-
-    Example:
-        >>> import chainrule as cr
-        >>> Conv2d(1, 4, 3, padding=1)(cr.zeros((2, 1, 28, 28))).shape
-        (2, 4, 28, 28)
-    """
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        dilation: Any = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-    ) -> None:
-        super().__init__()
-        self._setup(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-        )
-
-    def forward(self, x: Tensor) -> Tensor:
-        if self.padding_mode == "zeros":
-            return F.conv2d(
-                x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-            )
-        x = self._padded(x)
-        return F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
-
-
-class Conv1d(_Conv):
-    """1-D convolution over (N, C, L) input, as ``torch.nn.Conv1d``: weight (out_channels,
-    in_channels / groups, k); the options of Conv2d.
-
-    Example:
-        >>> import chainrule as cr
-        >>> Conv1d(2, 4, 3, stride=2)(cr.zeros((1, 2, 9))).shape
-        (1, 4, 4)
-    """
-
-    _dims = 1
+class _ForwardConv(_Conv):
+    """Shared body of Conv1d and Conv2d: PyTorch's constructor, and a forward that pads
+    itself first for the non-zero padding modes."""
 
     def __init__(
         self,
@@ -236,7 +179,38 @@ class Conv1d(_Conv):
         padding = self.padding
         if self.padding_mode != "zeros":
             x, padding = self._padded(x), 0
-        return F.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+        conv = F.conv1d if self._dims == 1 else F.conv2d
+        return conv(x, self.weight, self.bias, self.stride, padding, self.dilation, self.groups)
+
+
+class Conv2d(_ForwardConv):
+    """2-D convolution (cross-correlation) over (N, C, H, W) input, as ``torch.nn.Conv2d``.
+
+    ``weight`` is (out_channels, in_channels / groups, kH, kW). ``padding`` is ints,
+    "valid" or "same"; ``padding_mode`` "zeros", "reflect", "replicate" or "circular".
+
+    Shape:
+        (N, in_channels, H, W) -> (N, out_channels, (H + 2p - d (kH - 1) - 1) // s + 1, ...)
+
+    Example:
+        >>> import chainrule as cr
+        >>> Conv2d(1, 4, 3, padding=1)(cr.zeros((2, 1, 28, 28))).shape
+        (2, 4, 28, 28)
+    """
+
+
+
+class Conv1d(_ForwardConv):
+    """1-D convolution over (N, C, L) input, as ``torch.nn.Conv1d``: weight (out_channels,
+    in_channels / groups, k); the options of Conv2d.
+
+    Example:
+        >>> import chainrule as cr
+        >>> Conv1d(2, 4, 3, stride=2)(cr.zeros((1, 2, 9))).shape
+        (1, 4, 4)
+    """
+
+    _dims = 1
 
 
 class _ConvTranspose(_Conv):
