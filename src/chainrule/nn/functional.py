@@ -646,6 +646,14 @@ def _pair(value: Any, op: str, name: str, minimum: int) -> tuple[int, int]:
     return int(pair[0]), int(pair[1])
 
 
+def _windowing(op: str, kernel_size: Any, stride: Any, padding: Any, ints: Any) -> Any:
+    """A pooling's (kernel, stride, padding) read by ``ints`` (``_pair`` or ``_single``);
+    the stride is the kernel's when not given."""
+    kernel = ints(kernel_size, op, "kernel_size", 1)
+    stride = kernel if stride is None else ints(stride, op, "stride", 1)
+    return kernel, stride, ints(padding, op, "padding", 0)
+
+
 def _single(value: Any, op: str, name: str, minimum: int) -> int:
     """An int or a 1-tuple of one, at least ``minimum``."""
     one = value[0] if isinstance(value, (tuple, list)) and len(value) == 1 else value
@@ -988,9 +996,7 @@ def max_pool2d(
         tensor([[[[4.]]]])
     """
     op = "max_pool2d"
-    kernel = _pair(kernel_size, op, "kernel_size", 1)
-    stride = kernel if stride is None else _pair(stride, op, "stride", 1)
-    padding = _pair(padding, op, "padding", 0)
+    kernel, stride, padding = _windowing(op, kernel_size, stride, padding, _pair)
     x = _tensor(x, op)
     if dilation in (1, (1, 1)) and not ceil_mode and not return_indices and x.ndim == 4:
         return conv.MaxPool2d.apply(x, kernel_size=kernel, stride=stride, padding=padding)
@@ -1030,9 +1036,7 @@ def avg_pool2d(
         tensor([[[[2.5]]]])
     """
     op = "avg_pool2d"
-    kernel = _pair(kernel_size, op, "kernel_size", 1)
-    stride = kernel if stride is None else _pair(stride, op, "stride", 1)
-    padding = _pair(padding, op, "padding", 0)
+    kernel, stride, padding = _windowing(op, kernel_size, stride, padding, _pair)
     x = _tensor(x, op)
     if not ceil_mode and count_include_pad and divisor_override is None and x.ndim == 4:
         return conv.AvgPool2d.apply(x, kernel_size=kernel, stride=stride, padding=padding)
@@ -1061,9 +1065,8 @@ def max_pool1d(
     op = "max_pool1d"
     x = _tensor(x, op)
     _batched(x, op, 1)
-    kernel = _single(kernel_size, op, "kernel_size", 1)
-    stride = kernel if stride is None else _single(stride, op, "stride", 1)
-    padding, dilation = _single(padding, op, "padding", 0), _single(dilation, op, "dilation", 1)
+    kernel, stride, padding = _windowing(op, kernel_size, stride, padding, _single)
+    dilation = _single(dilation, op, "dilation", 1)
     out = max_pool2d(
         _as_2d(x), (1, kernel), (1, stride), (0, padding), (1, dilation), ceil_mode, return_indices
     )
@@ -1082,9 +1085,7 @@ def avg_pool1d(
     op = "avg_pool1d"
     x = _tensor(x, op)
     _batched(x, op, 1)
-    kernel = _single(kernel_size, op, "kernel_size", 1)
-    stride = kernel if stride is None else _single(stride, op, "stride", 1)
-    padding = _single(padding, op, "padding", 0)
+    kernel, stride, padding = _windowing(op, kernel_size, stride, padding, _single)
     out = avg_pool2d(
         _as_2d(x), (1, kernel), (1, stride), (0, padding), ceil_mode, count_include_pad
     )
@@ -1114,9 +1115,7 @@ def max_unpool2d(
     x, squeeze = _batched(_tensor(x, op), op, 2)
     index = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
     index = index.reshape(x.shape) if index.shape == x.shape[1:] and squeeze else index
-    kernel = _pair(kernel_size, op, "kernel_size", 1)
-    stride = kernel if stride is None else _pair(stride, op, "stride", 1)
-    padding = _pair(padding, op, "padding", 0)
+    kernel, stride, padding = _windowing(op, kernel_size, stride, padding, _pair)
     if output_size is None:
         size = tuple(
             (n - 1) * s - 2 * p + k for n, s, p, k in zip(x.shape[2:], stride, padding, kernel)
