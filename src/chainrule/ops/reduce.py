@@ -293,13 +293,6 @@ def _xp_of(array: Any) -> Any:
     return np if type(array) is np.ndarray else array.__array_namespace__()
 
 
-def _shape_of(x: Tensor, axes: tuple[int, ...] | None, keepdims: bool) -> tuple[int, ...]:
-    """The shape of a reduction of ``x`` over ``axes``."""
-    if keepdims:
-        return _kept_shape(x.shape, axes)
-    return () if axes is None else _reduced_shape(x.shape, axes)
-
-
 def _take_along(x: Tensor, indices: Any, axis: int) -> Tensor:
     """``x``'s elements at ``indices`` (integers, of x's ndim) along ``axis``, on the graph:
     their gradient goes back to where they were taken from (repeats accumulate)."""
@@ -417,7 +410,8 @@ def _spread(
             spread = norm / math.sqrt(divisor)
         else:
             spread = Sum.apply(centred * centred, axis=axes, keepdims=keep) / divisor
-    return spread, mean if keep else mean.reshape(_shape_of(x, axes, False))
+    reduced = () if axes is None else _reduced_shape(x.shape, axes)
+    return spread, mean if keep else mean.reshape(reduced)
 
 
 def var(
