@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -276,34 +277,34 @@ class Tensor:
 
     # ------------------------------------------------------------------ operators
     def __add__(self, other: Any) -> Tensor:
-        return ops.Add.apply(self, other)
+        return apply_operator(ops.Add, self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return ops.Add.apply(other, self)
+        return apply_operator(ops.Add, other, self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return ops.Sub.apply(self, other)
+        return apply_operator(ops.Sub, self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return ops.Sub.apply(other, self)
+        return apply_operator(ops.Sub, other, self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return ops.Mul.apply(self, other)
+        return apply_operator(ops.Mul, self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return ops.Mul.apply(other, self)
+        return apply_operator(ops.Mul, other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return ops.Div.apply(self, other)
+        return apply_operator(ops.Div, self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return ops.Div.apply(other, self)
+        return apply_operator(ops.Div, other, self)
 
     def __pow__(self, other: Any) -> Tensor:
-        return ops.Pow.apply(self, other)
+        return apply_operator(ops.Pow, self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return ops.Pow.apply(other, self)
+        return apply_operator(ops.Pow, other, self)
 
     def __neg__(self) -> Tensor:
         return ops.Neg.apply(self)
@@ -488,6 +489,8 @@ class Tensor:
     # The reductions take PyTorch's dim/keepdim or NumPy's axis/keepdims (ops/reduce.py).
     def sum(self, *args: Any, **kwargs: Any) -> Tensor:
         """``cr.sum(self, dim=None, keepdim=False, dtype=None)``."""
+        if not args and not kwargs:  # NOTE: a loss's plain .sum(), without the argument parsing
+            return ops.Sum.apply(self, axis=None, keepdims=False, dtype=ops.accumulator(self, None))
         return ops.sum(self, *args, **kwargs)
 
     def mean(self, *args: Any, **kwargs: Any) -> Tensor:
@@ -550,7 +553,7 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:  # noqa: N802  (NumPy's name)
-        return self.transpose()
+        return ops.Transpose.apply(self, axes=_reversed_axes(self.data.ndim))
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge the dims from ``start_dim`` to ``end_dim`` (both included) into one; a 0-d
@@ -715,7 +718,6 @@ class Tensor:
         def bool(self):
             """``to(cr.bool)``: True where nonzero."""
             return self.to(np.bool_)
-
 
     # -------------------------------------- creation and top-level functions
     def split(self, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
@@ -1165,6 +1167,12 @@ def _unwrap_index(index: Any) -> Any:
     return _data(index)
 
 
+@functools.cache
+def _reversed_axes(ndim: int) -> tuple[int, ...]:
+    """(ndim - 1, ..., 1, 0): the permutation ``.T`` takes, made once per ndim."""
+    return tuple(range(ndim - 1, -1, -1))
+
+
 def _axes(axis: int | Sequence[int] | None, ndim: int) -> tuple[int, ...] | None:
     """Normalise ``axis`` to a sorted tuple of non-negative axes (``None`` means all)."""
     if axis is None:
@@ -1179,4 +1187,4 @@ def _axes(axis: int | Sequence[int] | None, ndim: int) -> tuple[int, ...] | None
 
 
 from . import devices, ops  # noqa: E402  (ops builds on Tensor, so it is imported after it)
-from .autograd import backprop  # noqa: E402
+from .autograd import apply_operator, backprop  # noqa: E402

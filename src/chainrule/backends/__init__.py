@@ -56,10 +56,12 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     if grad.shape == shape:
         return grad
     lead = len(grad.shape) - len(shape)
+    xp = namespace(grad)
+    if lead and grad.shape[lead:] == shape:  # NOTE: a bias's case, one fresh array, no reshape
+        return xp.sum(grad, axis=tuple(range(lead)))
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
     )
-    xp = namespace(grad)
     return xp.reshape(xp.sum(grad, axis=axes, keepdims=True), shape)
 
 

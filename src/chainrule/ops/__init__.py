@@ -30,7 +30,7 @@ from .elementwise import (
 from .linalg import Linear, MatMul
 from .losses import LogSoftmax, SoftmaxCrossEntropy, SquaredError
 from .movement import BroadcastTo, Concat, GetItem, Reshape, ScatterAdd, Transpose, concat, stack
-from .reduce import Max, Mean, Min, Sum
+from .reduce import Max, Mean, Min, Sum, accumulator
 
 __all__ = [
     "Abs",
@@ -64,6 +64,7 @@ __all__ = [
     "Tanh",
     "Transpose",
     "Where",
+    "accumulator",
     "concat",
     "stack",
     "where",

@@ -15,21 +15,10 @@ class MatMul(Function, fresh_grads=True):
     __slots__ = ()
 
     def forward(self, a: Array, b: Array) -> Array:
-        if a.ndim == 0 or b.ndim == 0:
-            raise ValueError(
-                f"matmul: operands must be at least 1-D, got shapes {a.shape} and {b.shape}"
-            )
-        k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
-        if a.shape[-1] != k_b:
-            raise ValueError(
-                f"matmul: shapes {a.shape} and {b.shape} are not aligned ({a.shape[-1]} != {k_b})"
-            )
         try:
             out = self.xp.matmul(a, b)
-        except ValueError:
-            raise ValueError(
-                f"matmul: batch dimensions of {a.shape} and {b.shape} do not broadcast"
-            ) from None
+        except ValueError:  # NOTE: the shapes are checked only once NumPy has refused them
+            raise _matmul_error(a, b) from None
         self.saved = (a, b)
         return out
 
@@ -52,6 +41,20 @@ class MatMul(Function, fresh_grads=True):
         if self.needs_grad[1]:  # dL/db = a^T @ dL/dy
             grad_b = xp.reshape(unbroadcast(_swap_last(xp, a2) @ g2, b2.shape), b.shape)
         return grad_a, grad_b
+
+
+def _matmul_error(a: Array, b: Array) -> ValueError:
+    """Why ``a @ b`` is refused: a 0-d operand, unaligned inner dims or batch dims."""
+    if a.ndim == 0 or b.ndim == 0:
+        return ValueError(
+            f"matmul: operands must be at least 1-D, got shapes {a.shape} and {b.shape}"
+        )
+    k_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if a.shape[-1] != k_b:
+        return ValueError(
+            f"matmul: shapes {a.shape} and {b.shape} are not aligned ({a.shape[-1]} != {k_b})"
+        )
+    return ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} do not broadcast")
 
 
 def _swap_last(xp: Any, x: Array) -> Array:

@@ -273,7 +273,7 @@ def _floating(op: str, x: Tensor) -> Tensor:
     return x
 
 
-def _accumulator(x: Tensor, dtype: Any) -> Any:
+def accumulator(x: Tensor, dtype: Any) -> Any:
     """The dtype a sum or product is taken in: ``dtype``, or int64 for integers and bools
     (PyTorch's rule; NumPy would give uint64 for unsigned ones)."""
     if dtype is None and type(x.data) is np.ndarray and x.dtype.kind in "biu":
@@ -333,7 +333,7 @@ def sum(  # noqa: A001
     x = _as_tensor("sum", input)
     axes = _reduce_axes("sum", x, axis, dim)
     keep = keepdims_of("sum", keepdims, keepdim)
-    return Sum.apply(x, axis=axes, keepdims=keep, dtype=_accumulator(x, dtype))
+    return Sum.apply(x, axis=axes, keepdims=keep, dtype=accumulator(x, dtype))
 
 
 def mean(
@@ -370,7 +370,7 @@ def prod(
         tensor([0., 6., 0.])
     """
     x = _as_tensor("prod", input)
-    x = _in_dtype(x, _accumulator(x, dtype))
+    x = _in_dtype(x, accumulator(x, dtype))
     axes = _reduce_axes("prod", x, axis, dim)
     return Prod.apply(x, axis=axes, keepdims=keepdims_of("prod", keepdims, keepdim))
 
@@ -559,9 +559,7 @@ def _arg_extremum(
     """argmax or argmin of x's data, the first of ties and of NaNs, as in PyTorch; errors
     name the op the user called (``name``, default ``op``)."""
     if (x.size == 0) if axis is None else (x.shape[axis] == 0):
-        raise ValueError(
-            f"{name or op}: cannot reduce an empty dim (tensor of shape {x.shape})"
-        )
+        raise ValueError(f"{name or op}: cannot reduce an empty dim (tensor of shape {x.shape})")
     xp = _xp_of(x.data)
     return getattr(xp, op)(x.data, axis=axis, keepdims=keepdims)
 

@@ -18,12 +18,12 @@ from ..tensor import Tensor
 from ._shared import Array, Grads
 from .reduce import (
     ValuesIndices,
-    _accumulator,
     _as_tensor,
     _floating,
     _in_dtype,
     _one_dim,
     _select,
+    accumulator,
 )
 
 
@@ -127,7 +127,7 @@ def cumsum(input: Any, dim: Any = None, *, axis: Any = None, dtype: Any = None) 
     """
     x = _as_tensor("cumsum", input)
     d = _scan_dim("cumsum", x, dim, axis)
-    return _scan(CumSum, _in_dtype(x, _accumulator(x, dtype)), d)
+    return _scan(CumSum, _in_dtype(x, accumulator(x, dtype)), d)
 
 
 def cumprod(input: Any, dim: Any = None, *, axis: Any = None, dtype: Any = None) -> Tensor:
@@ -140,7 +140,7 @@ def cumprod(input: Any, dim: Any = None, *, axis: Any = None, dtype: Any = None)
     """
     x = _as_tensor("cumprod", input)
     d = _scan_dim("cumprod", x, dim, axis)
-    return _scan(CumProd, _in_dtype(x, _accumulator(x, dtype)), d)
+    return _scan(CumProd, _in_dtype(x, accumulator(x, dtype)), d)
 
 
 def logcumsumexp(input: Any, dim: Any = None, *, axis: Any = None) -> Tensor:
