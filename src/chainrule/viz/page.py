@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
+
 from ..autograd import graph
 from ..tensor import Tensor
-from .dot import _edge_label, _value_lines
+from .dot import _value_lines
 from .labels import _fmt, _labels, _text
 from .modules import ModuleMap
 from .tracing import _step_head, _terms, _total_line
@@ -77,7 +79,7 @@ def page_data(
                     "edge": edge,
                     "formula": formula,
                     "numbers": numbers,
-                    "grad": _edge_label(part, digits),
+                    "grad": _edge_grad(part, digits),
                 }
             )
         head = _step_head(step, labels, digits)
@@ -103,6 +105,11 @@ def page_data(
     if collapse or (collapse is None and modules is not None and len(nodes) > _COLLAPSE_OVER):
         _collapse(data, modules)  # type: ignore[arg-type]  # checked above
     return data
+
+
+def _edge_grad(grad: np.ndarray, digits: int) -> str:
+    """An edge's label: a number, or the shape of an array (the panel has its values)."""
+    return _fmt(grad, digits) if grad.size == 1 else str(grad.shape)
 
 
 def _top(modules: ModuleMap, name: str | None) -> str | None:
@@ -159,6 +166,6 @@ def _collapse(data: dict[str, Any], modules: ModuleMap) -> None:
         step["node"] = shown.get(step["node"], step["node"])
         for term in step["terms"]:
             term["edge"] = edge_shown[term["edge"]]
-    for row in data["update"]:
-        row["node"] = shown.get(row["node"], row["node"])
+    for row in data["update"]:  # the panel lists them; a module's box has no room for all
+        row["node"] = None if row["node"] in shown else row["node"]
     data.update(nodes=nodes, edges=edges, clusters=[], collapsed=True)
