@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import html as markup
-import json
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
 from ..tensor import Tensor
-from .layout import layout
 from .modules import ModuleMap
-from .page import page_data
 
 
 class Page:
@@ -29,7 +23,9 @@ class Page:
         return path
 
     def _repr_html_(self) -> str:
-        """The page in a sandbox-free iframe, so its script and style stay its own."""
+        """The page in an iframe, so its script and style stay its own."""
+        import html as markup
+
         height = min(900, 420 + int(self.data["layout"]["height"]))
         return (
             f'<iframe srcdoc="{markup.escape(self.text)}" '
@@ -70,6 +66,14 @@ def html(
     Returns:
         The ``Page``; in Jupyter it displays itself.
     """
+    import html as markup  # NOTE: here, not at the top: `import chainrule` stays fast
+    import json
+    from importlib import resources
+
+    from .. import __version__
+    from .layout import layout
+    from .page import page_data
+
     data = page_data(tensor, grad, modules=modules, collapse=collapse, lr=lr, digits=digits)
     data["title"] = title or f"backward from {data['root']}"
     data["layout"] = layout(data)
