@@ -67,5 +67,16 @@ def _ci_calls(tmp_path: Path, *present: str) -> list[str]:
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_ci_installs_graphviz_only_when_dot_is_missing(tmp_path):
     tests = ["python -m pip install -q -e .[test]", "python -m pytest -q"]
-    assert _ci_calls(tmp_path) == ["apt-get update", "apt-get install -y graphviz", *tests]
-    assert _ci_calls(tmp_path / "with-dot", "dot") == tests  # the README's test command alone
+    browser = ["chromium", "chromedriver"]
+    graphviz = ["apt-get update", "apt-get install -y graphviz"]
+    assert _ci_calls(tmp_path, *browser) == [*graphviz, *tests]
+    assert _ci_calls(tmp_path / "all", "dot", *browser) == tests  # the README's test command alone
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_ci_installs_chromium_only_when_it_or_its_driver_is_missing(tmp_path):
+    tests = ["python -m pip install -q -e .[test]", "python -m pytest -q"]
+    install = ["apt-get update", "apt-get install -y chromium chromium-driver"]
+    assert _ci_calls(tmp_path / "none", "dot") == [*install, *tests]
+    assert _ci_calls(tmp_path / "no-driver", "dot", "chromium") == [*install, *tests]
+    assert _ci_calls(tmp_path / "both", "dot", "chromium", "chromedriver") == tests

@@ -152,6 +152,12 @@ def _add_explain(commands: argparse._SubParsersAction) -> None:
         default="explain.svg",
         help="graph drawing: .dot, .svg, .png or .pdf (default explain.svg; .dot without Graphviz)",
     )
+    explain.add_argument(  # issue 18: the page that steps through the backward pass
+        "--html",
+        metavar="OUT.html",
+        default=None,
+        help="also write an interactive page (one offline file) that steps through it",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -178,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "explain":
             from .explain import run
 
-            return run(args.graph, args.lr, args.out)
+            return run(args.graph, args.lr, args.out, args.html)
         else:
             from .data import load_mnist
             from .training import evaluate, load_model

@@ -129,6 +129,7 @@ class Explanation:
     after: dict[str, np.ndarray]
     drawing: Path | None
     text: str
+    page: Path | None = None
 
 
 def _leaves(loss: Tensor) -> list[Tensor]:
@@ -182,6 +183,7 @@ def explain(
     lr: float = SEED_LR,
     path: str | Path | None = None,
     title: str = SEED_TITLE,
+    html: str | Path | None = None,
 ) -> Explanation:
     """Forward, loss, every backward step and one SGD step of ``build()``'s loss, as text.
 
@@ -192,6 +194,7 @@ def explain(
         path: where to draw the graph (``.dot``, ``.svg``, ``.png``, ``.pdf``); a rendered
             format falls back to ``.dot`` when Graphviz is missing.
         title: the first line of the report.
+        html: where to write the interactive page (``viz.html``) that steps through it.
 
     Returns:
         The numbers and the report (``text``).
@@ -213,23 +216,30 @@ def explain(
     loss.backward(retain_graph=True)  # keep the graph for the trace and the drawing
     lines += [viz.trace(loss), ""]
     drawing, drawing_line = _draw(loss, None if path is None else Path(path))
+    page = None
+    if html is not None:  # before the step, like the drawing; the page works out its own update
+        page = viz.html(loss, lr=lr, title=title.split("\n")[0]).save(html)
     SGD(leaves, lr=lr).step()  # after drawing: the step changes the arrays the graph holds
     lines += _update_lines(leaves, before, lr) + ["", drawing_line]
+    if page is not None:
+        lines.append(f"interactive page: {page} (open it in a browser)")
     return Explanation(
         loss=loss.item(),
         grads={leaf.name: leaf.grad.data.copy() for leaf in leaves},  # type: ignore[misc,union-attr]
         before=before,
         after={leaf.name: leaf.data.copy() for leaf in leaves},  # type: ignore[misc]
         drawing=drawing,
+        page=page,
         text="\n".join(lines),
     )
 
 
-def run(graph: str | None, lr: float | None, out: str | None) -> int:
+def run(graph: str | None, lr: float | None, out: str | None, html: str | None = None) -> int:
     """The command: print the report for the 2-3-1 network or ``graph`` (FILE.py:FUNCTION)."""
+    rate = SEED_LR if lr is None else lr
     if graph is None:
-        report = explain(seed_network, SEED_LR if lr is None else lr, out)
+        report = explain(seed_network, rate, out, html=html)
     else:
-        report = explain(load_function(graph), SEED_LR if lr is None else lr, out, title=graph)
+        report = explain(load_function(graph), rate, out, title=graph, html=html)
     print(report.text)
     return 0

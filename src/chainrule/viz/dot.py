@@ -43,17 +43,22 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+def _value_lines(tensor: Tensor, label: str, digits: int) -> list[str]:
+    """``x = 3``, or ``v1 (2, 2)`` and the values when small: a value box's text."""
+    value = _fmt(tensor.data, digits)
+    if tensor.ndim == 0 and value != label:
+        return [f"{label} = {value}"]
+    lines = [label if tensor.ndim == 0 else f"{label} {tensor.shape}"]
+    if tensor.size <= _MAX_VALUES and value != label:
+        lines.append(value)
+    return lines
+
+
 def _value_attrs(
     tensor: Tensor, label: str, grad: np.ndarray | None, is_root: bool, digits: int
 ) -> str:
     """Name (and shape), the value when small, and the gradient when known."""
-    value = _fmt(tensor.data, digits)
-    if tensor.ndim == 0 and value != label:
-        lines = [f"{label} = {value}"]
-    else:
-        lines = [label if tensor.ndim == 0 else f"{label} {tensor.shape}"]
-        if tensor.size <= _MAX_VALUES and value != label:
-            lines.append(value)
+    lines = _value_lines(tensor, label, digits)
     if grad is not None and grad.size <= _MAX_VALUES:
         lines.append(f"grad {_fmt(grad, digits)}")
     attrs = f"label={_quote(chr(10).join(lines))}, shape=box"

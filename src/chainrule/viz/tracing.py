@@ -130,27 +130,47 @@ def _step_lines(
     number: int, step: _Step, walk: _Backprop, labels: dict[int, str], root: str, digits: int
 ) -> list[str]:
     output = step.output
-    out = labels[id(output)]
-    value = _text(output.data, digits)
-    lines = [f"step {number}  {out} = {_expression(output, labels)} = {value}"]
+    lines = [f"step {number}  {_step_head(step, labels, digits)}"]
     if len(walk.parts.get(id(output), [])) > 1:
         lines.append(f"  {_total_line(output, walk, labels, root, digits)}  (summed over its uses)")
-    locals_ = _local_derivatives(step)
+    lines += [
+        f"  {formula} = {numbers}" for _, formula, numbers in _terms(step, labels, root, digits)
+    ]
+    return lines
+
+
+def _step_head(step: _Step, labels: dict[int, str], digits: int) -> str:
+    """``o3 = Sigmoid(z3) = 0.6445``: the node a step works on."""
+    output = step.output
+    return f"{labels[id(output)]} = {_expression(output, labels)} = {_text(output.data, digits)}"
+
+
+def _terms(
+    step: _Step, labels: dict[int, str], root: str, digits: int
+) -> list[tuple[int, str, str]]:
+    """Per input that gets a gradient: (its index, ``dL/dx = dL/dy * dy/dx``, ``1 * 5 = 5``)."""
+    output = step.output
+    out = labels[id(output)]
     ctx = output._ctx
     assert ctx is not None  # a step is a backward call, so its output is a non-leaf
-    for parent, grad, local in zip(ctx.inputs, step.grads, locals_):
+    terms = []
+    for i, (parent, grad, local) in enumerate(
+        zip(ctx.inputs, step.grads, _local_derivatives(step))
+    ):
         if grad is None:
             continue
         name = labels[id(parent)]
-        head = f"  d{root}/d{name} = d{root}/d{out}"
+        head = f"d{root}/d{name} = d{root}/d{out}"
         upstream, product = _text(step.upstream, digits), _text(grad, digits)
         if local is None:
-            lines.append(f"{head} through {type(ctx).__name__}.backward = {product}")
+            terms.append((i, f"{head} through {type(ctx).__name__}.backward", product))
             continue
         kind, factor = local
         value_text = _fmt(factor, digits, limit=_MAX_JACOBIAN)
-        lines.append(f"{head} {kind} d{out}/d{name} = {upstream} {kind} {value_text} = {product}")
-    return lines
+        terms.append(
+            (i, f"{head} {kind} d{out}/d{name}", f"{upstream} {kind} {value_text} = {product}")
+        )
+    return terms
 
 
 def _local_derivatives(step: _Step) -> list[tuple[str, np.ndarray] | None]:
