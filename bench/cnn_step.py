@@ -8,8 +8,8 @@ each, back to back as in training, in alternating order, with a short sleep befo
 block (spinning BLAS threads of the previous contender settle). The result is the
 per-round ratio of mean step times, chainrule / PyTorch: its median and range, and the
 ratio of the two fastest blocks. A third contender, ``gemm_floor``, runs only the step's
-matrix products, the arithmetic no framework can skip. Like ``chainrule train``, the
-process first calls ``keep_freed_memory`` (it applies to every contender).
+matrix products, the arithmetic no framework can skip. chainrule's optimiser calls
+``keep_freed_memory`` when it is made, which applies to every contender of the process.
 
     python -m bench.cnn_step [--rounds 20] [--steps 5] [--warmup 3] [--threads 2]
 """
@@ -122,7 +122,6 @@ def main() -> None:
     parser.add_argument("--out", default="bench/results/cnn_step.json")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    cr.keep_freed_memory()
 
     images, labels = load_mnist(train=True)
     images, labels = images[:BATCH_SIZE], labels[:BATCH_SIZE]

@@ -24,7 +24,6 @@ import torch
 import torch.nn.functional as TF
 
 from chainrule import nn, optim
-from chainrule.allocator import keep_freed_memory
 from chainrule.data import DataLoader
 from chainrule.training import names
 from chainrule.training.loop import TrainConfig, build_optimizer, resolve
@@ -85,7 +84,6 @@ def main() -> None:
     torch.set_num_threads(2)
     config = resolve(TrainConfig(model="gpt", epochs=args.epochs, limit=args.limit, seed=args.seed))
     assert config.epochs is not None and config.lr is not None
-    keep_freed_memory()
     train_set, test = names.load_data(config)
     nn.init.manual_seed(config.seed)
     ours = names.build_model("gpt", **names.model_args(test))

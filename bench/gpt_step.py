@@ -111,7 +111,6 @@ def main() -> None:
     parser.add_argument("--embd", type=int, default=64)
     args = parser.parse_args()
     torch.set_num_threads(2)
-    cr.keep_freed_memory()
     cr.manual_seed(0)
     ours = GPT(VOCAB, args.block, n_layer=args.layers, n_head=args.heads, n_embd=args.embd)
     theirs = TorchGPT(args.block, args.layers, args.heads, args.embd)

@@ -62,7 +62,6 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(2)
-    cr.keep_freed_memory()
     images, labels = load_mnist(train=True)
     x = ((images[:BATCH_SIZE] - 0.1307) / 0.3081).astype(np.float32)
     y = labels[:BATCH_SIZE]

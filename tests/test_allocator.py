@@ -25,3 +25,17 @@ def test_freed_large_arrays_are_reused_without_page_faults():
         np.ones(pages * 1024, dtype=np.float32)
     # Reused blocks fault not at all; glibc's default here faults about 500 times.
     assert _page_faults() - before < 50
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc is Linux's")
+def test_making_an_optimiser_keeps_freed_memory_without_being_asked(monkeypatch):
+    from chainrule import allocator
+
+    calls = []
+    monkeypatch.setattr(allocator, "_applied", None)
+    monkeypatch.setattr(allocator, "_mallopt", lambda: calls.append(1) or True)
+    model = cr.nn.Linear(2, 1)
+    cr.optim.SGD(model.parameters(), lr=0.1)
+    cr.optim.Adam(model.parameters())
+    assert calls == [1]  # applied by the first optimiser, once per process
+    assert cr.keep_freed_memory() is True

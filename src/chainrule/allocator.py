@@ -16,12 +16,23 @@ def keep_freed_memory() -> bool:
     hand them back to the kernel when freed, so a training step, which allocates arrays of
     the same sizes as the step before, may pay a page fault and a page of zeroing for every
     4 KiB it touches: about 3,600 faults per step in a loop of MNIST CNN steps, a quarter of
-    its time (33 ms, 24 ms with this call). With this call those blocks stay in the heap and
+    its time (``python -m bench.cnn_step``). With this call those blocks stay in the heap and
     are reused, as a caching allocator (jemalloc, tcmalloc) would. The process keeps its
     peak memory instead of returning it. Elsewhere than glibc it does nothing.
 
-    ``chainrule train`` calls it; call it once at the start of your own training script.
+    Every optimiser calls it when it is made, so a training script is fast without knowing
+    of it; it applies once per process.
     """
+    global _applied
+    if _applied is None:
+        _applied = _mallopt()
+    return _applied
+
+
+_applied: bool | None = None  # keep_freed_memory's answer, once it has run
+
+
+def _mallopt() -> bool:
     import ctypes  # here, not at the top: only training scripts pay for it
 
     try:

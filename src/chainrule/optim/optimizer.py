@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..allocator import keep_freed_memory
 from ..grad_mode import enable_grad
 from ..tensor import Tensor
 
@@ -28,6 +29,7 @@ class Optimizer:
                 f"{name}: params must be an iterable of Tensors or of dicts, got a Tensor"
             )
         self._check_hyper(defaults)
+        keep_freed_memory()  # a training loop frees and allocates the same arrays every step
         self.defaults = defaults
         self.state: dict[int, dict[str, Any]] = {}
         self.param_groups: list[dict[str, Any]] = []

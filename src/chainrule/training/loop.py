@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from .. import nn, optim
-from ..allocator import keep_freed_memory
 from ..checkpoint import FORMAT, load_run_state, save_run_state
 from ..data import DataLoader
 from ..serialization import load_with_metadata, save
@@ -90,7 +89,6 @@ def train(
     per_step = task.recipes[config.model].per_step_schedule
     out = Path(config.out or f"runs/{config.model}-{time.strftime('%Y%m%d-%H%M%S')}")
     _check_dependencies()
-    keep_freed_memory()  # every step allocates what the last one freed: reuse it
     started = time.perf_counter()
     train_set, test_data = task.load_data(config)
     out.mkdir(parents=True, exist_ok=True)  # only now: bad data leaves no empty folder behind
