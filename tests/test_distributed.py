@@ -6,6 +6,7 @@ mpiexec is missing (``pip install "chainrule[mpi]"``).
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import os
@@ -72,6 +73,16 @@ def test_data_parallel_single_process_only_calls_module():
     x = cr.tensor(np.ones((4, 3), dtype=np.float32))
     np.testing.assert_array_equal(net(x).data, model(x).data)
     assert list(net.parameters()) == list(model.parameters())
+
+
+def test_train_distributed_without_launcher_equals_plain_run(tmp_path):
+    config = TrainConfig(limit=256, batch_size=64, epochs=1)
+    plain = train(dataclasses.replace(config, out=str(tmp_path / "plain")), log=str)
+    alone = train(
+        dataclasses.replace(config, out=str(tmp_path / "alone"), distributed=True), log=str
+    )
+    assert alone["history"][0]["train_loss"] == plain["history"][0]["train_loss"]
+    assert alone["test_accuracy"] == plain["test_accuracy"]
 
 
 def test_all_reduce_unknown_op():
