@@ -321,8 +321,12 @@ def backprop(
             root.grad.data += seed
         elif visit is None:
             root.grad = Tensor(seed)
+        if visit is None and id(root) in _leaf_hooks:
+            _run_leaf_hooks(id(root))
         return
     pending = _dependencies(root_ctx)
+    # NOTE: hooks cost nothing unless some leaf has one: one dict test here, one None test a node.
+    hooked = _hooked_edges(pending) if _leaf_hooks and visit is None else None
     call = visit or (Function.backward_graph if create_graph else None)
     plain = call is None  # arrays, into leaves, in place where no one else sees them
     release = not retain_graph and visit is None
@@ -399,6 +403,8 @@ def backprop(
                 ready.append(parent_ctx)
         if release:
             ctx._release()
+        if hooked is not None:
+            _leaf_edges_done(ctx, hooked)
 
 
 def _freed(ctx: Function) -> RuntimeError:
@@ -442,3 +448,61 @@ def _first_leaf_grad(leaf: Tensor, grad: Any, owned: bool) -> None:
 
 def _array(grad: Any) -> Any:
     return grad.data if isinstance(grad, Tensor) else grad
+
+
+# ---------------------------------------------------------------------- leaf hooks
+LeafHook = Callable[[Tensor], Any]
+_leaf_hooks: dict[int, tuple[Tensor, list[LeafHook]]] = {}  # id(leaf): the leaf, its hooks
+
+
+class LeafHookHandle:
+    """What ``register_post_accumulate_grad_hook`` returns: ``remove()`` unregisters the hook."""
+
+    def __init__(self, leaf: Tensor, hook: LeafHook) -> None:
+        self.leaf, self.hook = leaf, hook
+
+    def remove(self) -> None:
+        entry = _leaf_hooks.get(id(self.leaf))
+        if entry is not None and self.hook in entry[1]:
+            entry[1].remove(self.hook)
+            if not entry[1]:
+                del _leaf_hooks[id(self.leaf)]
+
+
+def register_leaf_hook(leaf: Tensor, hook: LeafHook) -> LeafHookHandle:
+    """Call ``hook(leaf)`` in every backward that reaches ``leaf``, once its ``.grad`` holds
+    all that backward adds (PyTorch's post-accumulate-grad hook). The hook keeps ``leaf``
+    alive until ``remove()``."""
+    if leaf._ctx is not None or not leaf.requires_grad:
+        raise RuntimeError(
+            "register_post_accumulate_grad_hook: only a leaf tensor that requires grad "
+            "accumulates a gradient"
+        )
+    _leaf_hooks.setdefault(id(leaf), (leaf, []))[1].append(hook)
+    return LeafHookHandle(leaf, hook)
+
+
+def _hooked_edges(pending: dict[Function, int]) -> dict[int, int]:
+    """For every hooked leaf of this walk: how many gradients it will receive."""
+    edges: dict[int, int] = {}
+    for ctx in pending:
+        for parent, needs in zip(ctx.inputs, ctx.needs_grad):
+            if needs and id(parent) in _leaf_hooks:
+                edges[id(parent)] = edges.get(id(parent), 0) + 1
+    return edges
+
+
+def _leaf_edges_done(ctx: Function, edges: dict[int, int]) -> None:
+    """``ctx`` has sent its gradients: run the hooks of the leaves that now hold all theirs."""
+    for parent, needs in zip(ctx.inputs, ctx.needs_grad):
+        key = id(parent)
+        if needs and key in edges:
+            edges[key] -= 1
+            if not edges[key]:
+                _run_leaf_hooks(key)
+
+
+def _run_leaf_hooks(key: int) -> None:
+    leaf, hooks = _leaf_hooks[key]
+    for hook in list(hooks):  # a hook may remove itself
+        hook(leaf)

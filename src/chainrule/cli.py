@@ -95,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="continue an interrupted run from its last finished epoch, with its own settings",
     )
+    train.add_argument(
+        "--distributed",
+        action="store_true",
+        help="data-parallel over the ranks of `mpiexec -n N chainrule train --distributed`:"
+        " --batch-size is the global batch, split evenly; rank 0 prints and writes the run",
+    )
 
     evaluate = commands.add_parser("evaluate", help="test accuracy of a saved model")
     evaluate.add_argument(
@@ -177,6 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 data=args.data,
                 out=args.out,
                 limit=args.limit,
+                distributed=args.distributed,
             )
             train(config, resume=args.resume)
         elif args.command == "sample":
@@ -195,12 +202,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             images, labels = load_mnist(args.data, train=False)
             print(f"test accuracy: {evaluate(model, images, labels):.4f}")
     except (ImportError, OSError, ValueError) as error:  # ImportError: a missing package
-        print(f"chainrule {args.command}: error: {error}", file=sys.stderr)
-        return 2
+        return _fail(f"chainrule {args.command}: error: {error}", 2)
     except RuntimeError as error:  # a diverged run: not the arguments' fault, still one line
-        print(f"chainrule {args.command}: error: {error}", file=sys.stderr)
-        return 1
+        return _fail(f"chainrule {args.command}: error: {error}", 1)
     return 0
+
+
+def _fail(message: str, code: int) -> int:
+    """Print the one-line error; in an MPI job, name the rank and end every rank with it."""
+    if "chainrule.distributed" in sys.modules:  # the other ranks would wait for this one
+        sys.modules["chainrule.distributed"].fail(message, code)
+    print(message, file=sys.stderr)
+    return code
 
 
 def _sample(run_dir: str, n: int, temperature: float, seed: int | None) -> None:

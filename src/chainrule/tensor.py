@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -274,6 +274,11 @@ class Tensor:
                 backprop(self, Tensor(seed), retain_graph, create_graph=True)
         else:
             backprop(self, seed, retain_graph)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], Any]) -> Any:
+        """Call ``hook(self)`` in each backward that reaches this leaf, once its ``.grad``
+        holds all that backward adds; returns a handle whose ``remove()`` unregisters it."""
+        return register_leaf_hook(self, hook)
 
     # ------------------------------------------------------------------ operators
     def __add__(self, other: Any) -> Tensor:
@@ -1187,4 +1192,4 @@ def _axes(axis: int | Sequence[int] | None, ndim: int) -> tuple[int, ...] | None
 
 
 from . import devices, ops  # noqa: E402  (ops builds on Tensor, so it is imported after it)
-from .autograd import apply_operator, backprop  # noqa: E402
+from .autograd import apply_operator, backprop, register_leaf_hook  # noqa: E402

@@ -21,3 +21,7 @@ __all__ = [
 from chainrule.data.names import load_names  # noqa: E402
 
 __all__ += ["load_names"]
+
+from chainrule.data.sampler import DistributedSampler  # noqa: E402
+
+__all__ += ["DistributedSampler"]

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from chainrule.data.collate import default_collate
 from chainrule.data.dataset import Dataset
 from chainrule.nn import init
+
+
+class Sampler(Protocol):
+    """What ``DataLoader(sampler=...)`` takes: a sized iterable of dataset indices."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[int]: ...
 
 
 class DataLoader:
@@ -36,6 +44,8 @@ class DataLoader:
         collate_fn: makes a batch from the list of its samples.
         generator: a ``np.random.Generator`` to shuffle with, instead of one from ``seed``
             (it is used, and advanced, as it is).
+        sampler: the indices to visit each epoch, in order (e.g. a ``DistributedSampler``),
+            in place of ``shuffle``.
 
     Example:
         >>> from chainrule.data import TensorDataset
@@ -53,6 +63,7 @@ class DataLoader:
         seed: int | None = None,
         collate_fn: Callable[[list[Any]], Any] | None = None,
         generator: np.random.Generator | None = None,
+        sampler: Sampler | None = None,
     ) -> None:
         is_int = isinstance(batch_size, int | np.integer) and not isinstance(batch_size, bool)
         if not is_int or batch_size < 1:
@@ -66,6 +77,9 @@ class DataLoader:
         self.shuffle = shuffle
         self.drop_last = drop_last
         self.collate_fn = collate_fn
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: give shuffle=True or a sampler, not both")
+        self.sampler = sampler
         if generator is not None:
             if seed is not None:
                 raise ValueError("DataLoader: give a seed or a generator, not both")
@@ -82,10 +96,13 @@ class DataLoader:
 
     def __len__(self) -> int:
         """Number of batches per epoch."""
-        n, size = len(self.dataset), self.batch_size
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
+        size = self.batch_size
         return n // size if self.drop_last else -(-n // size)
 
     def __iter__(self) -> Iterator[Any]:
+        if self.sampler is not None:
+            return self._batches(np.asarray(list(self.sampler), dtype=np.int64))
         n = len(self.dataset)
         order = self._rng.permutation(n) if self.shuffle else np.arange(n)
         return self._batches(order)

@@ -18,6 +18,7 @@ from .. import nn, optim
 from ..checkpoint import FORMAT, load_run_state, save_run_state
 from ..data import DataLoader
 from ..serialization import load_with_metadata, save
+from .ranks import Ranks
 from .registry import task_for
 from .task import Metric, Task
 
@@ -35,6 +36,7 @@ class TrainConfig:
     data: str | None = None
     out: str | None = None
     limit: int | None = None
+    distributed: bool = False  # data-parallel over the MPI job's ranks; batch_size is global
 
 
 class TrainingDiverged(RuntimeError):
@@ -81,9 +83,14 @@ def train(
     was started with) and ends with exactly the weights an uninterrupted run would have.
     """
     state = load_run_state(Path(resume) / CHECKPOINT) if resume is not None else None
-    if state is not None:
-        config = TrainConfig(**{**state.config, "out": str(resume)})
+    if state is not None:  # how it runs (--distributed) is the caller's, the rest the run's
+        config = TrainConfig(
+            **{**state.config, "out": str(resume), "distributed": config.distributed}
+        )
     config = resolve(config)
+    ranks = Ranks.start(config)
+    if not ranks.lead:
+        log = _silent
     assert config.epochs is not None  # resolve fills it from the recipe
     task = task_for(config.model)
     per_step = task.recipes[config.model].per_step_schedule
@@ -91,18 +98,14 @@ def train(
     _check_dependencies()
     started = time.perf_counter()
     train_set, test_data = task.load_data(config)
-    out.mkdir(parents=True, exist_ok=True)  # only now: bad data leaves no empty folder behind
+    if ranks.lead:  # only now: bad data leaves no empty folder behind
+        out.mkdir(parents=True, exist_ok=True)
 
     model_args = task.model_args(test_data) if task.model_args is not None else {}
     nn.init.manual_seed(config.seed)
     model = task.build_model(config.model, **model_args)
     optimizer = build_optimizer(config, model)
-    loader = DataLoader(
-        train_set,
-        batch_size=config.batch_size,
-        shuffle=True,
-        seed=config.seed,
-    )
+    loader = ranks.loader(train_set, config)
     steps = config.epochs * (len(loader) if per_step else 1)
     schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
     history: list[dict[str, Any]] = []
@@ -114,16 +117,26 @@ def train(
         nn.init.set_rng_state(state.init_rng)
         history = state.history
         log(f"resuming {out} after epoch {state.epoch}/{config.epochs}")
+    net = ranks.wrap(model)
 
     metric = task.metric
     for epoch in range(len(history) + 1, config.epochs + 1):
         epoch_start = time.perf_counter()
+        ranks.set_epoch(loader, epoch)
         train_loss = _train_epoch(
-            task, model, optimizer, loader, epoch, config, out, schedule if per_step else None
+            task,
+            net,
+            optimizer,
+            loader,
+            epoch,
+            config,
+            out,
+            ranks,
+            schedule if per_step else None,
         )
         if not per_step:
             schedule.step()
-        score = task.evaluate(model, test_data)
+        score = ranks.from_lead(lambda: task.evaluate(model, test_data))
         seconds = time.perf_counter() - epoch_start
         history.append(
             {
@@ -133,25 +146,22 @@ def train(
                 "seconds": round(seconds, 3),
             }
         )
-        save_run_state(
-            out / CHECKPOINT,
-            epoch=epoch,
-            history=history,
-            config=asdict(config),
-            model=model,
-            optimizer=optimizer,
-            scheduler=schedule,
-            loader=loader,
-        )
+        if ranks.lead:
+            save_run_state(
+                out / CHECKPOINT,
+                epoch=epoch,
+                history=history,
+                config=asdict(config),
+                model=model,
+                optimizer=optimizer,
+                scheduler=schedule,
+                loader=loader,
+            )
         log(
             f"epoch {epoch}/{config.epochs}  loss {train_loss:.4f}  "
             f"{metric.short} {score:{metric.spec}}  {seconds:.1f}s"
         )
 
-    metadata = {"model": config.model}
-    if model_args:
-        metadata["model_args"] = json.dumps(model_args)
-    save(model.state_dict(), out / MODEL, metadata=metadata)
     metrics = {
         "model": config.model,
         "epochs": config.epochs,
@@ -160,6 +170,12 @@ def train(
         "history": history,
         "config": asdict(config),
     }
+    if not ranks.lead:
+        return metrics
+    metadata = {"model": config.model}
+    if model_args:
+        metadata["model_args"] = json.dumps(model_args)
+    save(model.state_dict(), out / MODEL, metadata=metadata)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     plot_curves(history, out / "curves.png", metric)
     log(f"{metric.label}: {metrics[metric.key]:.4f}")
@@ -175,16 +191,21 @@ def _train_epoch(
     epoch: int,
     config: TrainConfig,
     out: Path,
+    ranks: Ranks,
     step_schedule: optim.lr_scheduler.LRScheduler | None = None,
 ) -> float:
     """One pass over the training set; returns the mean loss. Stops at a non-finite loss.
 
     ``step_schedule``, if given, is stepped after every batch rather than once per epoch.
+    The mean is over every rank's samples.
     """
     total_loss, seen = 0.0, 0
     # NOTE: overflow warnings would bury the one-line divergence report.
     with np.errstate(over="ignore", invalid="ignore"):
-        for step, batch in enumerate(_progress(loader, f"epoch {epoch}/{config.epochs}"), start=1):
+        # NOTE: mpiexec gives each rank a terminal of its own, even when its output is a log.
+        shown = not ranks.distributed
+        batches = _progress(loader, f"epoch {epoch}/{config.epochs}") if shown else loader
+        for step, batch in enumerate(batches, start=1):
             optimizer.zero_grad()
             loss = task.loss(model, batch)
             loss_value = loss.item()
@@ -196,7 +217,11 @@ def _train_epoch(
                 step_schedule.step()
             total_loss += loss_value * len(batch[0])
             seen += len(batch[0])
-    return total_loss / seen
+    return ranks.mean(total_loss, seen)
+
+
+def _silent(line: str) -> None:
+    """The log of every rank but the lead: one voice per job."""
 
 
 def _check_dependencies() -> None:
