@@ -99,17 +99,20 @@ class Builder:
             return self.node(op_type, [value, self.ints(axes)], **attrs)
         return self.node(op_type, [value], axes=axes, **attrs)
 
-    def data(self, first: Any, second: Any, what: str) -> str:
+    def data(self, first: Any, second: Any, what: str, expand: bool = False) -> str:
         """An array the graph reads as data (a constant tensor, a mask, an index): the same
-        in both traces, or uniform with a batch-sized shape (then expanded at run time)."""
+        in both traces, or, with ``expand`` (a constant tensor such as a zero state),
+        uniform with a batch-sized shape, then expanded at run time."""
         first, second = np.asarray(first), np.asarray(second)
         nan = first.dtype.kind == "f"
         if first.shape == second.shape and np.array_equal(first, second, equal_nan=nan):
             return self.const(first)
-        if first.ndim == second.ndim and first.size and second.size:
+        if expand and first.ndim == second.ndim and first.size and second.size:
             value = first.flat[0]
             if (first == value).all() and (second == value).all():
-                return self.node("Expand", [self.const(value), self.shape(first.shape, second.shape)])
+                return self.node(
+                    "Expand", [self.const(value), self.shape(first.shape, second.shape)]
+                )
         raise ValueError(
             f"onnx.export: {what} of shape {first.shape}{self.where()} changes with the input "
             f"(batch {self.batch[0]}: shape {first.shape}, batch {self.batch[1]}: shape "
@@ -125,7 +128,7 @@ class Builder:
         )
 
     def where(self) -> str:
-        """" in module 'fc1' (Linear)", the module being converted, for messages."""
+        """ " in module 'fc1' (Linear)", the module being converted, for messages."""
         if not self.scope:
             return " in the model's own forward"
         return f" in module '{self.scope}' ({self.module_types.get(self.scope, 'Module')})"

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import onnx
 
+from ..autograd import Function
 from ..nn.module import Module
 from ..tensor import Tensor
 from . import modules, primitives
@@ -58,24 +59,28 @@ def convert(model: Module, first: Trace, second: Trace, opset: int) -> onnx.Mode
     parameter_names = {id(p): name for name, p in model.named_parameters()}
     for leaf in first.leaves:
         g.scope = first.modules.owner(leaf) or ""
-        name = parameter_names.get(id(leaf))
-        if name is not None:
-            g.values[id(leaf)] = g.initializer(name, leaf.data)
+        parameter = parameter_names.get(id(leaf))
+        if parameter is not None:
+            g.values[id(leaf)] = g.initializer(parameter, leaf.data)
         else:
-            g.values[id(leaf)] = g.data(leaf.data, twins[id(leaf)].data, "a constant")
+            g.values[id(leaf)] = g.data(leaf.data, twins[id(leaf)].data, "a constant", expand=True)
     buffers = {id(b): name for name, b in model.named_buffers() if b is not None}
     for (step, made), (twin_step, _) in zip(first.steps, second.steps):
         if isinstance(step, Call):
+            assert isinstance(twin_step, Call)  # pair() has checked the steps' kinds
             g.scope = step.name
-            results = modules.convert(g, step, twin_step)  # type: ignore[arg-type]
+            results = modules.convert(g, step, twin_step)
         else:
+            assert isinstance(twin_step, Function)
             g.scope = first.modules.owner(made[0]) or ""
             op = primitives.Op(g, step, made[0], twins[id(made[0])], twin_step, first, buffers)
             results = [primitives.convert(op)]
         for tensor, value in zip(made, results):
             g.values[id(tensor)] = value
     outputs = []
-    names = ["output"] if len(first.outputs) == 1 else [f"output{i}" for i in range(len(first.outputs))]
+    names = (
+        ["output"] if len(first.outputs) == 1 else [f"output{i}" for i in range(len(first.outputs))]
+    )
     for name, tensor in zip(names, first.outputs):
         g.scope = ""
         g.nodes.append(onnx.helper.make_node("Identity", [g.name(tensor)], [name], name=name))

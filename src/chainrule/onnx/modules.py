@@ -32,7 +32,15 @@ def convert(g: Builder, call: Call, twin: Call) -> list[str]:
 
 def _parameter(g: Builder, call: Call, name: str) -> str | None:
     value = getattr(call.module, name)
-    return None if value is None else g.initializer(f"{call.name}.{name}", value.data)
+    return None if value is None else g.initializer(_join(call.name, name), value.data)
+
+
+def _weight(g: Builder, call: Call) -> str:
+    return g.initializer(_join(call.name, "weight"), call.module.weight.data)
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
 
 
 def _input(g: Builder, call: Call) -> tuple[str, Tensor]:
@@ -84,7 +92,11 @@ def _recurrent(g: Builder, call: Call) -> list[str]:
         x = g.node("Squeeze", [x, g.ints([1])])
     elif module.batch_first:
         x = g.node("Transpose", [x], perm=[1, 0, 2])
-    ends = [values[0] if len(values) == 1 else g.node("Concat", values, axis=0) for values in finals if values]
+    ends = [
+        values[0] if len(values) == 1 else g.node("Concat", values, axis=0)
+        for values in finals
+        if values
+    ]
     if tensor.ndim == 2:
         ends = [g.node("Squeeze", [h, g.ints([1])]) for h in ends]
     return [x, *ends]
@@ -108,7 +120,7 @@ def _layer_weights(g: Builder, call: Call, layer: int, directions: int) -> list[
             stacked["B"].append(np.concatenate([gates(b_ih.data), gates(b_hh.data)]))
     names = []
     for key, arrays in stacked.items():
-        name = f"{call.name}.{key}_l{layer}"
+        name = _join(call.name, f"{key}_l{layer}")
         names.append(g.initializer(name, np.stack(arrays)) if arrays else "")
     return names
 
@@ -131,11 +143,13 @@ def _conv2d(g: Builder, call: Call) -> list[str]:
     if module.padding_mode != "zeros":
         modes = {"reflect": "reflect", "replicate": "edge"}
         if module.padding_mode not in modes:
-            raise g.unmapped("Conv2d", f"padding_mode={module.padding_mode!r} (opset 17 has no wrap)")
+            raise g.unmapped(
+                "Conv2d", f"padding_mode={module.padding_mode!r} (opset 17 has no wrap)"
+            )
         whole = [0, 0, flat[0], flat[1], 0, 0, flat[2], flat[3]]
         x = g.node("Pad", [x, g.ints(whole)], mode=modes[module.padding_mode])
         flat = [0, 0, 0, 0]
-    inputs = [x, _parameter(g, call, "weight")]
+    inputs = [x, _weight(g, call)]
     bias = _parameter(g, call, "bias")
     out = g.node(
         "Conv",
@@ -158,20 +172,27 @@ def _embedding(g: Builder, call: Call) -> list[str]:
         value = g.cast(str(g.input_array(index)), index.dtype, np.int64)
     else:
         twin = call.twin.args[0] if call.twin.args else call.twin.kwargs["input"]
-        value = g.cast(g.data(index, twin, "an embedding's index"), np.asarray(index).dtype, np.int64)
-    return [g.node("Gather", [_parameter(g, call, "weight"), value], axis=0)]
+        value = g.cast(
+            g.data(index, twin, "an embedding's index"), np.asarray(index).dtype, np.int64
+        )
+    return [g.node("Gather", [_weight(g, call), value], axis=0)]
 
 
 # ---------------------------------------------------------------------- activations
-def _activation(op_type: str, **attrs: Callable[[Any], Any]) -> Callable[[Builder, Call], list[str]]:
+def _activation(
+    op_type: str, **attrs: Callable[[Any], Any]
+) -> Callable[[Builder, Call], list[str]]:
     def convert(g: Builder, call: Call) -> list[str]:
         x, _ = _input(g, call)
-        return [g.node(op_type, [x], **{k: float(f(call.module)) for k, f in attrs.items()})]
+        values: dict[str, Any] = {k: float(f(call.module)) for k, f in attrs.items()}
+        return [g.node(op_type, [x], **values)]
 
     return convert
 
 
-def _clip(low: Callable[[Any], float], high: Callable[[Any], float]) -> Callable[[Builder, Call], list[str]]:
+def _clip(
+    low: Callable[[Any], float], high: Callable[[Any], float]
+) -> Callable[[Builder, Call], list[str]]:
     def convert(g: Builder, call: Call) -> list[str]:
         x, tensor = _input(g, call)
         bounds = [g.const(np.asarray(f(call.module), dtype=tensor.dtype)) for f in (low, high)]

@@ -16,9 +16,20 @@ import numpy as np
 
 from .. import conv
 from ..autograd import Function
-from ..ops import activations, attention, copies, elementwise, linalg, losses, movement
+from ..ops import (
+    activations,
+    attention,
+    copies,
+    elementwise,
+    linalg,
+    losses,
+    movement,
+    normalization,
+    reduce,
+    scan,
+    structure,
+)
 from ..ops import math as cr_math
-from ..ops import normalization, reduce, scan, structure
 from ..tensor import Tensor
 from .builder import Builder, onnx_dtype
 from .tracing import Trace
@@ -44,7 +55,9 @@ class Op:
 
     def args(self) -> list[str]:
         """The inputs' values, each cast to the output's dtype (ONNX has no promotion)."""
-        return [self.g.cast(n, t.dtype, self.out.dtype) for n, t in zip(self.inputs, self.node.inputs)]
+        return [
+            self.g.cast(n, t.dtype, self.out.dtype) for n, t in zip(self.inputs, self.node.inputs)
+        ]
 
     def param(self, key: str, default: Any = None) -> Any:
         return self.node.params.get(key, default)
@@ -149,7 +162,9 @@ def _normal_cdf(op: Op) -> str:  # Phi(x) = (1 + erf(x / sqrt 2)) / 2
 def _gelu_tanh(op: Op) -> str:  # as GeluTanh.forward: a (t / 2 + 1/2), t = tanh(a (c a^2 + s))
     g, (a,) = op.g, op.args()
     s = math.sqrt(2 / math.pi)
-    inner = g.node("Add", [g.node("Mul", [g.node("Mul", [a, a]), op.const(0.044715 * s)]), op.const(s)])
+    inner = g.node(
+        "Add", [g.node("Mul", [g.node("Mul", [a, a]), op.const(0.044715 * s)]), op.const(s)]
+    )
     t = g.node("Tanh", [g.node("Mul", [a, inner])])
     return g.node("Mul", [a, g.node("Add", [g.node("Mul", [t, op.const(0.5)]), op.const(0.5)])])
 
@@ -192,7 +207,9 @@ def _remainder(op: Op) -> str:  # fmod, moved by b where its sign differs from b
 def _logaddexp(op: Op) -> str:  # max + log(1 + exp(-|a - b|))
     g, (a, b) = op.g, op.args()
     gap = g.node("Exp", [g.node("Neg", [g.node("Abs", [g.node("Sub", [a, b])])])])
-    return g.node("Add", [g.node("Max", [a, b]), g.node("Log", [g.node("Add", [gap, op.const(1)])])])
+    return g.node(
+        "Add", [g.node("Max", [a, b]), g.node("Log", [g.node("Add", [gap, op.const(1)])])]
+    )
 
 
 def _clamp(op: Op) -> str:  # clip(a, low, high) = min(max(a, low), high), bounds of any shape

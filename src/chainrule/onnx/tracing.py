@@ -68,7 +68,7 @@ def run(model: Module, arrays: list[np.ndarray], whole: Collection[type]) -> Tra
     handles = [
         module.register_forward_hook(record(name), with_kwargs=True)
         for name, module in model.named_modules()
-        if type(module) in whole and name
+        if type(module) in whole
     ]
     try:
         for p in frozen:
