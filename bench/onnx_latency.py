@@ -8,9 +8,9 @@ names GPT (``--model gpt``'s size, 14 random tokens per row), at their initial w
 intra-op threads, as OpenBLAS has on this two-core machine. The two contenders run
 interleaved in rounds, in alternating order, each a block of back-to-back calls sized to
 ~50 ms (after 0.5 s of warm-up calls), with a short pause before each block (spinning
-BLAS threads settle). The result is the per-round ratio of mean call times, chainrule / ONNX Runtime: its median and
-min-max range, beside each contender's median (and range) in ms per call. Results go to
-bench/results/onnx_latency.json and .md.
+BLAS threads settle). The result is the per-round ratio of mean call times, chainrule /
+ONNX Runtime: its median and min-max range, beside each contender's median (and range)
+in ms per call. Results go to bench/results/onnx_latency.json and .md.
 
     python -m bench.onnx_latency [--rounds 15] [--model mlp cnn gpt] [--batch 1 128]
 """
