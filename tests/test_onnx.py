@@ -381,6 +381,22 @@ def test_export_names_initializers_and_nodes_after_the_module_tree(tmp_path):
     assert graph.output[0].type.tensor_type.shape.dim[0].dim_param == "batch"
 
 
+def test_recurrent_layers_are_one_onnx_op_per_layer(tmp_path):
+    model = nn.LSTM(4, 3, num_layers=2, bidirectional=True)
+    cr.onnx.export(model, np.zeros((2, 5, 4), np.float32), tmp_path / "m.onnx")
+    ops = [n.op_type for n in onnx.load(str(tmp_path / "m.onnx")).graph.node]
+    assert ops.count("LSTM") == 2 and "Sigmoid" not in ops and "Tanh" not in ops
+
+
+def test_gpt_nodes_are_named_after_their_blocks(tmp_path):
+    cr.manual_seed(0)
+    cr.onnx.export(_gpt(), np.zeros((2, 8), np.int64), tmp_path / "m.onnx")
+    nodes = {n.op_type: n.name for n in onnx.load(str(tmp_path / "m.onnx")).graph.node}
+    # the attention primitive sits between c_attn and c_proj: its nodes belong to attn
+    assert nodes["Softmax"].startswith("transformer.h.1.attn/")
+    assert nodes["LayerNormalization"].startswith("transformer.ln_f/")
+
+
 def test_export_leaves_the_model_in_training_mode(tmp_path):
     model = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5))
     cr.onnx.export(model, np.zeros((1, 2), np.float32), tmp_path / "m.onnx")
