@@ -257,6 +257,25 @@ LAYERS = [
     layer("MaxPool2d", lambda: nn.MaxPool2d(2), (2, 6, 6)),
     layer("MaxPool2d_stride_padding", lambda: nn.MaxPool2d(3, stride=2, padding=1), (2, 7, 7)),
     layer("AvgPool2d", lambda: nn.AvgPool2d(3, stride=1, padding=1), (2, 6, 6)),
+    layer("MaxPool2d_dilation", lambda: nn.MaxPool2d(2, stride=1, dilation=2), (2, 6, 6)),
+    layer("MaxPool2d_ceil", lambda: nn.MaxPool2d(3, stride=2, ceil_mode=True), (2, 8, 8)),
+    layer("MaxPool2d_ceil_in_pad", lambda: nn.MaxPool2d(2, 2, 1, ceil_mode=True), (2, 5, 5)),
+    layer("AvgPool2d_ceil_in_pad", lambda: nn.AvgPool2d(2, 2, 1, ceil_mode=True), (2, 5, 5)),
+    layer(
+        "AvgPool2d_exclude_pad", lambda: nn.AvgPool2d(3, 2, 1, count_include_pad=False), (2, 7, 7)
+    ),
+    layer("AvgPool2d_ceil", lambda: nn.AvgPool2d(3, 2, 1, ceil_mode=True), (2, 8, 8)),
+    layer(
+        "AvgPool2d_functional", lambda: Fn(lambda x, p: F.avg_pool2d(x, 2), None, "any"), (2, 6, 6)
+    ),
+    layer("ConvTranspose2d", lambda: nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1), (2, 4, 4)),
+    layer(
+        "ConvTranspose2d_groups",
+        lambda: nn.ConvTranspose2d(
+            4, 2, 2, stride=2, groups=2, output_padding=1, dilation=2, bias=False
+        ),
+        (4, 3, 3),
+    ),
     layer("BatchNorm1d", _bn(lambda: nn.BatchNorm1d(6)), (6,)),
     layer("BatchNorm2d", _bn(lambda: nn.BatchNorm2d(3)), (3, 4, 4)),
     layer("LayerNorm", lambda: nn.LayerNorm(4), (3, 4)),

@@ -163,6 +163,56 @@ def _conv2d(g: Builder, call: Call) -> list[str]:
     return [out]
 
 
+def _conv_transpose2d(g: Builder, call: Call) -> list[str]:
+    """ConvTranspose: chainrule's weight (C_in, C_out / G, kH, kW) is ONNX's layout."""
+    module = call.module
+    x, tensor = _input(g, call)
+    output_size = call.args[1] if len(call.args) > 1 else call.kwargs.get("output_size")
+    if tensor.ndim != 4:
+        raise g.unmapped("ConvTranspose2d", f"input must be 4-D, got {tensor.shape}")
+    extra = module._output_padding(tensor, output_size)
+    bias = _parameter(g, call, "bias")
+    inputs = [x, _weight(g, call)] + ([] if bias is None else [bias])
+    out = g.node(
+        "ConvTranspose",
+        inputs,
+        kernel_shape=list(module.kernel_size),
+        strides=list(module.stride),
+        dilations=list(module.dilation),
+        pads=list(module.padding) * 2,
+        output_padding=list(extra),
+        group=module.groups,
+    )
+    return [out]
+
+
+def _pool2d(g: Builder, call: Call) -> list[str]:
+    """MaxPool (dilation, ceil_mode) and AveragePool (count_include_pad, ceil_mode)."""
+    module = call.module
+    x, tensor = _input(g, call)
+    if tensor.ndim != 4:
+        raise g.unmapped(type(module).__name__, f"input must be 4-D, got {tensor.shape}")
+    attrs: dict[str, Any] = {
+        "kernel_shape": list(module.kernel_size),
+        "strides": list(module.stride),
+        "pads": list(module.padding) * 2,
+        "ceil_mode": int(module.ceil_mode),
+    }
+    if isinstance(module, nn.MaxPool2d):
+        if module.return_indices:
+            raise g.unmapped("MaxPool2d with return_indices", "ONNX's indices count differently")
+        out = g.node("MaxPool", [x], dilations=list(module.dilation), **attrs)
+    elif module.divisor_override is not None:
+        raise g.unmapped("AvgPool2d with divisor_override")
+    else:
+        include = int(module.count_include_pad)
+        out = g.node("AveragePool", [x], count_include_pad=include, **attrs)
+    if module.ceil_mode:  # NOTE: ONNX keeps a last window that starts in the padding, PyTorch not
+        size = list(call.output.shape[2:])
+        out = g.node("Slice", [out, g.ints([0, 0]), g.ints(size), g.ints([2, 3])])
+    return [out]
+
+
 def _embedding(g: Builder, call: Call) -> list[str]:
     """Gather of the weight's rows; an index array (not a Tensor) is a constant."""
     index = call.args[0] if call.args else call.kwargs["input"]
@@ -223,6 +273,9 @@ CONVERTERS: dict[type, Callable[[Builder, Call], list[str]]] = {
     nn.GRU: _recurrent,
     nn.LSTM: _recurrent,
     nn.Conv2d: _conv2d,
+    nn.ConvTranspose2d: _conv_transpose2d,
+    nn.MaxPool2d: _pool2d,
+    nn.AvgPool2d: _pool2d,
     nn.Embedding: _embedding,
     nn.LeakyReLU: _activation("LeakyRelu", alpha=lambda m: m.negative_slope),
     nn.ELU: _activation("Elu", alpha=lambda m: m.alpha),
