@@ -15,7 +15,7 @@ import tokenize
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "chainrule"
-BUDGET = 13600
+BUDGET = 13650
 
 
 def code_lines(path: Path) -> int:
