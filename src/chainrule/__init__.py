@@ -421,6 +421,9 @@ __all__ += [
 
 
 # -- export: chainrule.onnx is imported on first use (cr.onnx), so `import chainrule` stays light
+__all__ += ["onnx"]
+
+
 def __getattr__(name: str) -> object:
     if name == "onnx":
         import importlib

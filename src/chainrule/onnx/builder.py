@@ -1,25 +1,31 @@
 """The ONNX graph under construction: value names, initializers, nodes and batch-aware shapes.
 
 Converters (``primitives.py``, ``modules.py``) call ``node``, ``const`` and ``shape``; the
-walk in ``convert.py`` names the tensors. Imports ``onnx``.
+walk in ``convert.py`` names the tensors. ``onnx`` is imported where it is used, so this
+module (and its doctests' collection) loads without it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import onnx
-from onnx import TensorProto, helper, numpy_helper
 
 from ..tensor import Tensor
 
-INT64 = TensorProto.INT64
+if TYPE_CHECKING:
+    import onnx
+
+
+def _helper() -> Any:
+    from onnx import helper
+
+    return helper
 
 
 def onnx_dtype(dtype: Any) -> int:
     """The ONNX element type of a NumPy dtype."""
-    return int(helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))
+    return int(_helper().np_dtype_to_tensor_dtype(np.dtype(dtype)))
 
 
 class Builder:
@@ -54,6 +60,8 @@ class Builder:
     def initializer(self, name: str, array: np.ndarray) -> str:
         """``array`` as an initializer called ``name`` (a parameter's dotted name)."""
         if name not in self.initializers:
+            from onnx import numpy_helper
+
             self.initializers[name] = numpy_helper.from_array(np.array(array, order="C"), name)
         return name
 
@@ -80,7 +88,7 @@ class Builder:
         """Add one node; returns its output name, or a list of them for ``outputs`` > 1."""
         name = self._unique(f"{self.scope}/{op_type}" if self.scope else op_type)
         names = [name] + [f"{name}:{i}" for i in range(1, outputs)]
-        self.nodes.append(helper.make_node(op_type, inputs, names, name=name, **attrs))
+        self.nodes.append(_helper().make_node(op_type, inputs, names, name=name, **attrs))
         return names[0] if outputs == 1 else names
 
     def cast(self, value: str, source: Any, target: Any) -> str:
@@ -178,9 +186,10 @@ class Builder:
                 dims.append(a)
             else:
                 dims.append("batch" if (a, b) == self.batch else None)
-        return helper.make_tensor_value_info(name, onnx_dtype(tensor.dtype), dims)
+        return _helper().make_tensor_value_info(name, onnx_dtype(tensor.dtype), dims)
 
     def model(self, inputs: list[Any], outputs: list[Any], name: str) -> onnx.ModelProto:
+        helper = _helper()
         graph = helper.make_graph(
             self.nodes, name, inputs, outputs, initializer=list(self.initializers.values())
         )
@@ -192,7 +201,8 @@ class Builder:
 
 def _ir_version(opset: int) -> int:
     """The newest IR version the runtimes that know ``opset`` read (onnx's own table)."""
-    for entry in helper.VERSION_TABLE:
+    table = _helper().VERSION_TABLE
+    for entry in table:
         if entry[2] == opset:
             return int(entry[1])
-    return int(helper.VERSION_TABLE[-1][1])
+    return int(table[-1][1])

@@ -1,12 +1,12 @@
-"""The export itself: trace twice, name every tensor, convert every step, check and save."""
+"""The export itself: trace twice, name every tensor, convert every step, check and save.
+``onnx`` is imported where it is used."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import onnx
 
 from ..autograd import Function
 from ..nn.module import Module
@@ -15,9 +15,14 @@ from . import modules, primitives
 from .builder import Builder
 from .tracing import Call, Trace, pair, run
 
+if TYPE_CHECKING:
+    import onnx
+
 
 def export_model(model: Module, example_input: Any, path: str | Path, opset: int) -> None:
     """See ``chainrule.onnx.export``."""
+    import onnx
+
     if not isinstance(model, Module):
         raise TypeError(f"onnx.export: model must be an nn.Module, got {type(model).__name__}")
     if not 17 <= opset <= onnx.defs.onnx_opset_version():
@@ -46,6 +51,8 @@ def export_model(model: Module, example_input: Any, path: str | Path, opset: int
 
 def convert(model: Module, first: Trace, second: Trace, opset: int) -> onnx.ModelProto:
     """The ONNX model of ``first``, its batch dims found by comparing with ``second``."""
+    from onnx import helper
+
     twins = pair(first, second)
     g = Builder(opset, (first.inputs[0].shape[0], second.inputs[0].shape[0]))
     names = ["input"] if len(first.inputs) == 1 else [f"input{i}" for i in range(len(first.inputs))]
@@ -83,6 +90,6 @@ def convert(model: Module, first: Trace, second: Trace, opset: int) -> onnx.Mode
     )
     for name, tensor in zip(names, first.outputs):
         g.scope = ""
-        g.nodes.append(onnx.helper.make_node("Identity", [g.name(tensor)], [name], name=name))
+        g.nodes.append(helper.make_node("Identity", [g.name(tensor)], [name], name=name))
         outputs.append(g.value_info(name, tensor, twins[id(tensor)]))
     return g.model(inputs, outputs, type(model).__name__)
