@@ -333,6 +333,18 @@ MODELS = [
     Case("cnn", _cnn, (1, 28, 28)),
     Case("gpt", _gpt, (8,), ints=11),
     Case("Embedding", lambda: nn.Sequential(nn.Embedding(10, 4), nn.Linear(4, 2)), (5,), ints=10),
+    Case(
+        "frozen",
+        lambda: nn.Sequential(nn.Embedding(10, 4), nn.Linear(4, 2)).requires_grad_(False),
+        (5,),
+        ints=10,
+    ),
+    Case(
+        "functional_embedding",
+        lambda: Fn(lambda x, p: F.embedding(x, p) * 2, (10, 3), "any"),
+        (4,),
+        ints=10,
+    ),
 ]
 CASES = ELEMENTWISE + ACTIVATIONS + REDUCTIONS + MOVEMENT + LAYERS + MODELS
 
@@ -416,10 +428,12 @@ def test_gpt_nodes_are_named_after_their_blocks(tmp_path):
     assert nodes["LayerNormalization"].startswith("transformer.ln_f/")
 
 
-def test_export_leaves_the_model_in_training_mode(tmp_path):
-    model = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5))
+def test_export_leaves_the_model_in_its_mode_and_frozen_parameters_frozen(tmp_path):
+    model = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5), nn.Linear(2, 1))
+    model[2].requires_grad_(False)
     cr.onnx.export(model, np.zeros((1, 2), np.float32), tmp_path / "m.onnx")
     assert model.training and model[1].training
+    assert [p.requires_grad for p in model.parameters()] == [True, True, False, False]
 
 
 class _Cumprod(nn.Module):

@@ -80,7 +80,7 @@ def convert(model: Module, first: Trace, second: Trace, opset: int) -> onnx.Mode
         else:
             assert isinstance(twin_step, Function)
             g.scope = first.modules.owner(made[0]) or ""
-            op = primitives.Op(g, step, made[0], twins[id(made[0])], twin_step, first, buffers)
+            op = primitives.Op(g, step, made[0], twins[id(made[0])], twin_step, buffers)
             results = [primitives.convert(op)]
         for tensor, value in zip(made, results):
             g.values[id(tensor)] = value

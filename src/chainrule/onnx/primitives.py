@@ -32,7 +32,6 @@ from ..ops import (
 from ..ops import math as cr_math
 from ..tensor import Tensor
 from .builder import Builder, onnx_dtype
-from .tracing import Trace
 
 _BIG = np.iinfo(np.int64).max
 
@@ -46,7 +45,6 @@ class Op:
     out: Tensor
     twin: Tensor
     twin_node: Function
-    trace: Trace
     buffers: dict[int, str]  # id(array) -> the module buffer's dotted name
 
     @property
