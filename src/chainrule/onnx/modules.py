@@ -126,34 +126,41 @@ def _layer_weights(g: Builder, call: Call, layer: int, directions: int) -> list[
 
 
 # ---------------------------------------------------------------------- convolution
-def _conv2d(g: Builder, call: Call) -> list[str]:
+def _spatial(g: Builder, call: Call) -> tuple[str, Tensor, int]:
+    """The input of a convolution or pooling layer, which must be batched: (N, C, *spatial)."""
+    x, tensor = _input(g, call)
+    dims = len(call.module.kernel_size)
+    if tensor.ndim != dims + 2:
+        raise g.unmapped(
+            type(call.module).__name__, f"input must be {dims + 2}-D (batched), got {tensor.shape}"
+        )
+    return x, tensor, dims
+
+
+def _conv(g: Builder, call: Call) -> list[str]:
     """Conv with groups, dilation and "same" padding; reflect/replicate padding as a Pad first."""
     module = call.module
-    x, tensor = _input(g, call)
-    if tensor.ndim != 4:
-        raise g.unmapped("Conv2d", f"input must be 4-D (N, C, H, W), got {tensor.shape}")
+    x, _, dims = _spatial(g, call)
     if module.padding == "valid":
-        pads = [(0, 0), (0, 0)]
+        pads = [(0, 0)] * dims
     elif module.padding == "same":
         totals = [d * (k - 1) for d, k in zip(module.dilation, module.kernel_size)]
         pads = [(t // 2, t - t // 2) for t in totals]
     else:
         pads = [(p, p) for p in module.padding]
-    flat = [pads[0][0], pads[1][0], pads[0][1], pads[1][1]]  # ONNX: all begins, then all ends
+    flat = [p[0] for p in pads] + [p[1] for p in pads]  # ONNX: all begins, then all ends
     if module.padding_mode != "zeros":
         modes = {"reflect": "reflect", "replicate": "edge"}
         if module.padding_mode not in modes:
-            raise g.unmapped(
-                "Conv2d", f"padding_mode={module.padding_mode!r} (opset 17 has no wrap)"
-            )
-        whole = [0, 0, flat[0], flat[1], 0, 0, flat[2], flat[3]]
+            what = type(module).__name__
+            raise g.unmapped(what, f"padding_mode={module.padding_mode!r} (opset 17 has no wrap)")
+        whole = [0, 0, *flat[:dims], 0, 0, *flat[dims:]]
         x = g.node("Pad", [x, g.ints(whole)], mode=modes[module.padding_mode])
-        flat = [0, 0, 0, 0]
-    inputs = [x, _weight(g, call)]
+        flat = [0] * (2 * dims)
     bias = _parameter(g, call, "bias")
     out = g.node(
         "Conv",
-        inputs if bias is None else [*inputs, bias],
+        [x, _weight(g, call)] + ([] if bias is None else [bias]),
         kernel_shape=list(module.kernel_size),
         strides=list(module.stride),
         dilations=list(module.dilation),
@@ -163,19 +170,16 @@ def _conv2d(g: Builder, call: Call) -> list[str]:
     return [out]
 
 
-def _conv_transpose2d(g: Builder, call: Call) -> list[str]:
-    """ConvTranspose: chainrule's weight (C_in, C_out / G, kH, kW) is ONNX's layout."""
+def _conv_transpose(g: Builder, call: Call) -> list[str]:
+    """ConvTranspose: chainrule's weight (C_in, C_out / G, *kernel) is ONNX's layout."""
     module = call.module
-    x, tensor = _input(g, call)
+    x, tensor, _ = _spatial(g, call)
     output_size = call.args[1] if len(call.args) > 1 else call.kwargs.get("output_size")
-    if tensor.ndim != 4:
-        raise g.unmapped("ConvTranspose2d", f"input must be 4-D, got {tensor.shape}")
     extra = module._output_padding(tensor, output_size)
     bias = _parameter(g, call, "bias")
-    inputs = [x, _weight(g, call)] + ([] if bias is None else [bias])
     out = g.node(
         "ConvTranspose",
-        inputs,
+        [x, _weight(g, call)] + ([] if bias is None else [bias]),
         kernel_shape=list(module.kernel_size),
         strides=list(module.stride),
         dilations=list(module.dilation),
@@ -186,30 +190,30 @@ def _conv_transpose2d(g: Builder, call: Call) -> list[str]:
     return [out]
 
 
-def _pool2d(g: Builder, call: Call) -> list[str]:
+def _pool(g: Builder, call: Call) -> list[str]:
     """MaxPool (dilation, ceil_mode) and AveragePool (count_include_pad, ceil_mode)."""
     module = call.module
-    x, tensor = _input(g, call)
-    if tensor.ndim != 4:
-        raise g.unmapped(type(module).__name__, f"input must be 4-D, got {tensor.shape}")
+    x, _, dims = _spatial(g, call)
     attrs: dict[str, Any] = {
         "kernel_shape": list(module.kernel_size),
         "strides": list(module.stride),
         "pads": list(module.padding) * 2,
         "ceil_mode": int(module.ceil_mode),
     }
-    if isinstance(module, nn.MaxPool2d):
+    if isinstance(module, (nn.MaxPool1d, nn.MaxPool2d)):
         if module.return_indices:
-            raise g.unmapped("MaxPool2d with return_indices", "ONNX's indices count differently")
+            what = f"{type(module).__name__} with return_indices"
+            raise g.unmapped(what, "ONNX's indices count differently")
         out = g.node("MaxPool", [x], dilations=list(module.dilation), **attrs)
-    elif module.divisor_override is not None:
+    elif getattr(module, "divisor_override", None) is not None:
         raise g.unmapped("AvgPool2d with divisor_override")
     else:
         include = int(module.count_include_pad)
         out = g.node("AveragePool", [x], count_include_pad=include, **attrs)
     if module.ceil_mode:  # NOTE: ONNX keeps a last window that starts in the padding, PyTorch not
         size = list(call.output.shape[2:])
-        out = g.node("Slice", [out, g.ints([0, 0]), g.ints(size), g.ints([2, 3])])
+        axes = list(range(2, 2 + dims))
+        out = g.node("Slice", [out, g.ints([0] * dims), g.ints(size), g.ints(axes)])
     return [out]
 
 
@@ -272,10 +276,14 @@ CONVERTERS: dict[type, Callable[[Builder, Call], list[str]]] = {
     nn.RNN: _recurrent,
     nn.GRU: _recurrent,
     nn.LSTM: _recurrent,
-    nn.Conv2d: _conv2d,
-    nn.ConvTranspose2d: _conv_transpose2d,
-    nn.MaxPool2d: _pool2d,
-    nn.AvgPool2d: _pool2d,
+    nn.Conv1d: _conv,
+    nn.Conv2d: _conv,
+    nn.ConvTranspose1d: _conv_transpose,
+    nn.ConvTranspose2d: _conv_transpose,
+    nn.MaxPool1d: _pool,
+    nn.MaxPool2d: _pool,
+    nn.AvgPool1d: _pool,
+    nn.AvgPool2d: _pool,
     nn.Embedding: _embedding,
     nn.LeakyReLU: _activation("LeakyRelu", alpha=lambda m: m.negative_slope),
     nn.ELU: _activation("Elu", alpha=lambda m: m.alpha),
