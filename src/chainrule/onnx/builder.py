@@ -107,7 +107,7 @@ class Builder:
             return self.node(op_type, [value, self.ints(axes)], **attrs)
         return self.node(op_type, [value], axes=axes, **attrs)
 
-    def data(self, first: Any, second: Any, what: str, expand: bool = False) -> str:
+    def data(self, first: Any, second: Any, what: str, expand: bool = False, hint: str = "") -> str:
         """An array the graph reads as data (a constant tensor, a mask, an index): the same
         in both traces, or, with ``expand`` (a constant tensor such as a zero state),
         uniform with a batch-sized shape, then expanded at run time."""
@@ -125,7 +125,7 @@ class Builder:
             f"onnx.export: {what} of shape {first.shape}{self.where()} changes with the input "
             f"(batch {self.batch[0]}: shape {first.shape}, batch {self.batch[1]}: shape "
             f"{second.shape}); it was computed outside the graph from the input's values or "
-            "shape, which ONNX cannot replay"
+            f"shape, which ONNX cannot replay{hint}"
         )
 
     def unmapped(self, what: str, detail: str = "") -> NotImplementedError:

@@ -64,9 +64,9 @@ class Op:
         """A number or array constant in the output's dtype."""
         return self.g.const(np.asarray(value, dtype=self.out.dtype))
 
-    def data(self, key: str, what: str) -> str:
+    def data(self, key: str, what: str, hint: str = "") -> str:
         """An array argument (a mask, an index) as a constant; it must not depend on the input."""
-        return self.g.data(self.param(key), self.twin_node.params.get(key), what)
+        return self.g.data(self.param(key), self.twin_node.params.get(key), what, hint=hint)
 
 
 def convert(op: Op) -> str:
@@ -216,7 +216,11 @@ def _clamp(op: Op) -> str:  # clip(a, low, high) = min(max(a, low), high), bound
 
 
 def _where(op: Op) -> str:
-    condition = op.data("condition", "where's condition")
+    hint = (
+        " (F.leaky_relu, F.elu, F.hardtanh, F.softplus and their kin pick a branch by "
+        "x.data; their nn modules export)"
+    )
+    condition = op.data("condition", "where's condition", hint)
     return op.g.node("Where", [condition, *op.args()])
 
 
