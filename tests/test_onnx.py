@@ -238,6 +238,22 @@ def _bn(make: Callable[[], nn.Module]) -> Callable[[], nn.Module]:
     return build
 
 
+def _with_states(make: Callable[[], nn.Module], lstm: bool) -> Callable[[], nn.Module]:
+    """The recurrent layer fed initial states made from the input: (4, N, 3) each."""
+
+    def build() -> nn.Module:
+        layer = make()
+
+        def forward(x: Any, p: Any) -> Any:
+            h0 = cr.stack([x[:, i, :3] for i in range(4)])
+            out, h = layer(x, (h0, h0.tanh()) if lstm else h0)
+            return out, h
+
+        return Fn(forward, None, "any")
+
+    return build
+
+
 LAYERS = [
     layer("Linear", lambda: nn.Linear(12, 5), (12,)),
     layer("Linear_3d_nobias", lambda: nn.Linear(4, 6, bias=False), (3, 4)),
@@ -317,6 +333,8 @@ LAYERS = [
         (6, 4),
     ),
     layer("LSTM_time_major_nobias", lambda: Fn(_time_major_lstm(), None, "any"), (6, 4)),
+    layer("LSTM_hx", _with_states(lambda: nn.LSTM(4, 3, 2, bidirectional=True), True), (6, 4)),
+    layer("GRU_hx", _with_states(lambda: nn.GRU(4, 3, 4), False), (6, 4)),
 ]
 
 

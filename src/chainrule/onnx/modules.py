@@ -1,10 +1,11 @@
 """Modules exported whole: one ONNX op for what chainrule composes from many primitives.
 
 RNN, GRU and LSTM are loops of primitives in the graph (one set per time step); ONNX has
-them as single ops, with their own weight layout and gate order. Conv2d covers groups,
-dilation and the padding modes with one Conv. Activations whose branch is picked by a
-mask read from the data (``x.data > 0``), which the graph does not record, and Embedding
-(its index is data too) map to their ONNX ops. ``tracing.run`` hooks every module whose
+them as single ops, with their own weight layout and gate order. The convolutions cover
+groups, dilation and the padding modes with one Conv (or ConvTranspose), the poolings
+ceil_mode and dilation with one MaxPool or AveragePool. Activations whose branch is picked
+by a mask read from the data (``x.data > 0``), which the graph does not record, and
+Embedding (its index is data too) map to their ONNX ops. ``tracing.run`` hooks every module whose
 type is in ``CONVERTERS``.
 """
 
@@ -65,6 +66,8 @@ def _recurrent(g: Builder, call: Call) -> list[str]:
         x = g.node("Transpose", [x], perm=[1, 0, 2])
     hx = call.args[1] if len(call.args) > 1 else call.kwargs.get("hx")
     states = [] if hx is None else list(hx) if kind == "LSTM" else [hx]
+    if not all(isinstance(s, Tensor) for s in states):
+        raise g.unmapped(type(module).__name__, "hx must be Tensors")
     states = [g.name(s) for s in states]
     if tensor.ndim == 2:
         states = [g.node("Unsqueeze", [s, g.ints([1])]) for s in states]
