@@ -1,6 +1,6 @@
 """Count the package's lines of code (no blanks, comments or docstrings) against a budget.
 
-    python scripts/loc.py [--budget 13600]
+    python scripts/loc.py [--budget 14600]
 
 Exits 1 when over budget, so the line count stays a decision rather than a drift.
 """
@@ -15,7 +15,7 @@ import tokenize
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "chainrule"
-BUDGET = 13600
+BUDGET = 14600
 
 
 def code_lines(path: Path) -> int:

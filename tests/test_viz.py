@@ -278,6 +278,26 @@ def test_capture_owner_of_each_node():
     assert modules.owner(model[0].weight) == "layers.0"
 
 
+class _Between(nn.Module):
+    """Two layers with an op of the module's own between them."""
+
+    def __init__(self):
+        super().__init__()
+        self.inner = nn.Sequential(nn.Linear(4, 4), nn.Linear(4, 4))
+
+    def forward(self, x):
+        return self.inner[1](self.inner[0](x).tanh())
+
+
+def test_capture_owner_of_a_node_between_inner_modules():
+    model = nn.Sequential(_Between())
+    with viz.capture(model) as modules:
+        out = model(cr.ones((2, 4)))
+    tanh_out = out._ctx.inputs[0]
+    assert modules.owner(out) == "layers.0.inner.layers.1"
+    assert modules.owner(tanh_out) == "layers.0"  # reached through inner.1's node
+
+
 def test_capture_constants_made_inside_belong_to_the_module():
     model = nn.Sequential(nn.Linear(4, 5), nn.Dropout(0.5))
     x = cr.randn(3, 4, seed=0)

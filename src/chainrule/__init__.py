@@ -418,3 +418,15 @@ __all__ += [
 # -- activations and losses
 
 # -- layers: embedding, normalisation, convolution, pooling, resizing
+
+
+# -- export: chainrule.onnx is imported on first use (cr.onnx), so `import chainrule` stays light
+__all__ += ["onnx"]
+
+
+def __getattr__(name: str) -> object:
+    if name == "onnx":
+        import importlib
+
+        return importlib.import_module(".onnx", __name__)
+    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")

@@ -116,7 +116,37 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", default=None, help="folder with the MNIST IDX files")
     _add_explain(commands)
     _add_sample(commands)
+    _add_export(commands)
     return parser
+
+
+# -- export: `chainrule export RUN_DIR --onnx OUT.onnx`
+def _add_export(commands: argparse._SubParsersAction) -> None:
+    export = commands.add_parser("export", help="write a trained run's model as an ONNX file")
+    export.add_argument("run_dir", metavar="RUN_DIR", help="a run folder written by train")
+    export.add_argument("--onnx", metavar="OUT.onnx", required=True, help="the file to write")
+
+
+def _export(run_dir: str, out: str) -> None:
+    """``cr.onnx.export`` of a run's model, rebuilt as ``sample`` and ``evaluate`` do."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from . import onnx
+    from .training import load_model
+
+    if not Path(run_dir).is_dir():
+        raise FileNotFoundError(f"{run_dir} is not a run folder")
+    model = load_model(run_dir)
+    rng = np.random.default_rng(0)  # random, so no value hides a branch taken on the data
+    example: np.ndarray
+    if hasattr(model, "chars"):  # the names GPT: int64 (batch, block_size) tokens
+        example = rng.integers(0, len(model.chars) + 1, (1, model.block_size))
+    else:  # the MNIST models: float32 (batch, 1, 28, 28) images
+        example = rng.random((1, 1, 28, 28), dtype=np.float32)
+    onnx.export(model, example, out)
+    print(f"wrote {out}")
 
 
 def _add_sample(commands: argparse._SubParsersAction) -> None:
@@ -188,6 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             train(config, resume=args.resume)
         elif args.command == "sample":
             _sample(args.run_dir, args.n, args.temperature, args.seed)
+        elif args.command == "export":
+            _export(args.run_dir, args.onnx)
         elif args.command == "explain":
             from .explain import run
 

@@ -39,10 +39,12 @@ class ModuleMap:
         while stack:
             tensor = stack.pop()
             ctx = tensor._ctx
-            if ctx is None or id(tensor) in stop or id(ctx) in self._owner:
+            if ctx is None or id(tensor) in stop:
                 continue
-            self._owner[id(ctx)] = name  # inner calls return first, so they claim first
-            self._kept.append(ctx)
+            stop.add(id(tensor))  # walked once; through an inner call's nodes to those between
+            if id(ctx) not in self._owner:  # inner calls return first, so they claim first
+                self._owner[id(ctx)] = name
+                self._kept.append(ctx)
             stack.extend(ctx.inputs)
             for leaf in ctx.inputs:  # constants made inside (a dropout mask), not the inputs
                 if leaf._ctx is None and id(leaf) not in stop and id(leaf) not in self._owner:
