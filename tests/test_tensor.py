@@ -100,6 +100,46 @@ def test_backward_diamond_through_shared_intermediate():
     np.testing.assert_allclose(x.grad.data, [21.0, 39.0])
 
 
+# The plain backward counts a node's consumers as the forward records them; these graphs have
+# consumers off the walk, so the engine must recount rather than wait for them forever.
+def test_backward_with_a_recorded_metric_off_the_walk():
+    x = _f64([1.0, 2.0])
+    h = x * 3.0
+    metric = h.sum()  # recorded on the graph, never backpropagated
+    (h * h).sum().backward()  # d/dx = 2h * 3
+    np.testing.assert_allclose(x.grad.data, [18.0, 36.0])
+    assert metric.requires_grad
+
+
+def test_backward_through_nodes_each_waiting_for_an_off_walk_consumer():
+    x = _f64([0.5, -1.0])
+    a = x * 2.0
+    b = a.tanh()
+    _ = a + 1.0, b + 1.0  # a and b each get a consumer off the walk
+    (b.exp().sum() + b.sum()).backward()  # d/dx = (e^b + 1) (1 - b^2) * 2
+    b0 = np.tanh(2.0 * np.array([0.5, -1.0]))
+    np.testing.assert_allclose(x.grad.data, (np.exp(b0) + 1) * (1 - b0**2) * 2)
+
+
+def test_backward_of_two_losses_sharing_a_trunk_one_after_the_other():
+    x = _f64([0.3, 0.7])
+    h = x.tanh()
+    first, second = h.sum(), (h * h).sum()
+    first.backward(retain_graph=True)  # h's second consumer is on the other loss's walk
+    second.backward()
+    t = np.tanh([0.3, 0.7])
+    np.testing.assert_allclose(x.grad.data, (1 - t**2) * (1 + 2 * t))
+
+
+def test_backward_after_a_consumer_was_dropped():
+    x = _f64([1.0, 2.0])
+    y = x.exp()
+    dropped = y * 3.0
+    del dropped
+    (y * y).sum().backward()  # d/dx = 2 e^(2x)
+    np.testing.assert_allclose(x.grad.data, 2 * np.exp(2 * np.array([1.0, 2.0])))
+
+
 def test_backward_long_chain_no_recursion_error():
     x = _f64(1.0)
     y = x

@@ -48,7 +48,7 @@ class Function:
     """
 
     # NOTE: a user subclass that declares no __slots__ still gets a __dict__ for its state.
-    __slots__ = ("inputs", "needs_grad", "params", "saved", "xp")
+    __slots__ = ("consumers", "inputs", "needs_grad", "params", "saved", "xp")
 
     # Declared for the type checker only (annotations without values add no class attributes,
     # so the slots stay as they are). ``inputs`` and ``params`` (the forward's keywords) are
@@ -57,6 +57,7 @@ class Function:
     # ``Any``, and ``_release`` sets it to None once backward has used it.
     inputs: tuple[Tensor, ...]
     needs_grad: tuple[bool, ...]
+    consumers: int  # how many recorded nodes take this one's output (edges, counted once each)
     params: dict[str, Any]
     saved: tuple[Any, ...]
     xp: Any
@@ -188,6 +189,11 @@ class Function:
             self.inputs = inputs
             self.needs_grad = tuple(needs_grad)
             self.params = params
+            self.consumers = 0
+            for x in inputs:  # NOTE: edges counted as the graph grows: backward needs no pre-pass
+                parent = x._ctx
+                if parent is not None:
+                    parent.consumers += 1
             out.requires_grad, out._ctx = True, self
         else:
             out.requires_grad, out._ctx = False, None
@@ -277,14 +283,15 @@ def graph(root: Tensor) -> list[Tensor]:
     return order
 
 
-def _dependencies(root_ctx: Function) -> dict[Function, int]:
-    """For every node upstream of ``root_ctx`` that needs a grad: how many edges lead out of it.
+def _dependencies(*roots: Function) -> dict[Function, int]:
+    """For every node upstream of ``roots`` (them included) that needs a grad: how many edges
+    lead out of it to nodes of this set.
 
     A node's backward may run once that many gradients have arrived (Kahn's algorithm), so
     each backward runs exactly once, after all its consumers. Nodes are keyed by identity.
     """
-    counts = {root_ctx: 0}
-    stack = [root_ctx]
+    counts = dict.fromkeys(roots, 0)
+    stack = list(roots)
     while stack:
         ctx = stack.pop()
         for parent, needs in zip(ctx.inputs, ctx.needs_grad):
@@ -324,17 +331,28 @@ def backprop(
         if visit is None and id(root) in _leaf_hooks:
             _run_leaf_hooks(id(root))
         return
-    pending = _dependencies(root_ctx)
-    # NOTE: hooks cost nothing unless some leaf has one: one dict test here, one None test a node.
-    hooked = _hooked_edges(pending) if _leaf_hooks and visit is None else None
     call = visit or (Function.backward_graph if create_graph else None)
     plain = call is None  # arrays, into leaves, in place where no one else sees them
+    # A node may run once as many gradients have come as nodes consume it. The plain backward
+    # takes that count from the forward (``consumers``) and recounts only if some consumer is
+    # off the walk; create_graph (whose replays add consumers), viz and hooks count first.
+    counted = plain and not _leaf_hooks
+    pending = {} if counted else _dependencies(root_ctx)
+    # NOTE: hooks cost nothing unless some leaf has one: one dict test here, one None test a node.
+    hooked = _hooked_edges(pending) if _leaf_hooks and visit is None else None
     release = not retain_graph and visit is None
     anomaly = _Anomaly.enabled
     grads: dict[Function, Any] = {root_ctx: seed}
     given_to_leaves: set[int] = set()
     ready = deque([root_ctx])
-    while ready:
+    while True:
+        if not ready:
+            if not grads:
+                return
+            # Nodes hold gradients but wait for consumers that are not on this walk (a metric
+            # computed on the graph, a second loss): count exactly among those not yet run.
+            pending = _dependencies(*grads)
+            ready.extend(node for node, count in pending.items() if not count)
         ctx = ready.popleft()
         fresh = ctx._fresh_grads
         grad = grads.pop(ctx, None)
@@ -396,7 +414,7 @@ def backprop(
                 continue
             earlier = grads.get(parent_ctx)
             grads[parent_ctx] = parent_grad if earlier is None else earlier + parent_grad
-            edges_left = pending[parent_ctx] - 1
+            edges_left = pending.get(parent_ctx, parent_ctx.consumers) - 1
             if edges_left:
                 pending[parent_ctx] = edges_left
             else:  # its last consumer is done: its backward may run (its count is not read again)
@@ -416,7 +434,7 @@ def _freed(ctx: Function) -> RuntimeError:
 
 def _one_edge_less(ctx: Function, pending: dict[Function, int], ready: deque[Function]) -> None:
     """Count one edge out of ``ctx`` as done, and queue it if that was the last."""
-    pending[ctx] -= 1
+    pending[ctx] = pending.get(ctx, ctx.consumers) - 1
     if not pending[ctx]:
         ready.append(ctx)
 
