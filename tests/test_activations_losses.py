@@ -803,3 +803,22 @@ def test_spec_line_agrees_with_its_references(name):
     out = spec.fn(*[cr.tensor(a) for a in arrays])
     np.testing.assert_allclose(out.data, spec.numpy(*arrays), rtol=1e-12, atol=1e-14)
     versus_torch(spec.fn, spec.torch, *arrays)
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (4, 5)])
+def test_gelu_tanh_kernels_of_cpu_and_portable_agree(shape):
+    import array_api_strict as xps
+
+    from chainrule.backends import namespace
+
+    rng = np.random.default_rng(0)
+    a, grad = rng.standard_normal(shape) * 3, rng.standard_normal(shape)
+    portable = namespace(xps.asarray(a))
+    out, t = cpu.gelu_tanh(a)
+    want_out, want_t = portable.gelu_tanh(xps.asarray(a))
+    np.testing.assert_allclose(out, np.asarray(want_out), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(t, np.asarray(want_t), rtol=1e-13, atol=1e-15)
+    got = cpu.gelu_tanh_backward(a, t, grad)
+    want = portable.gelu_tanh_backward(xps.asarray(a), xps.asarray(t), xps.asarray(grad))
+    np.testing.assert_allclose(got, np.asarray(want), rtol=1e-12, atol=1e-15)
+    assert out.shape == t.shape == got.shape == shape

@@ -14,6 +14,10 @@ from .normal_cdf import normal_cdf_where
 Grads = tuple[Any, ...]
 Pair = tuple[int, int]
 
+# GELU's tanh form is 0.5 a (1 + tanh(GELU_LINEAR a + GELU_CUBIC a^3))
+GELU_LINEAR = math.sqrt(2 / math.pi)
+GELU_CUBIC = 0.044715 * GELU_LINEAR
+
 
 class Portable:
     """``xp``'s own functions, plus ``sigmoid``, ``relu``, ``mask``, ``scatter_add`` and more."""
@@ -35,6 +39,16 @@ class Portable:
 
     def mask(self, x: Any, keep: Any) -> Any:
         return x * self.xp.astype(keep, x.dtype)  # a product, as cpu's: 0 * inf is NaN
+
+    def gelu_tanh(self, a: Any) -> tuple[Any, Any]:
+        """GELU's tanh form and t = tanh(sqrt(2/pi) (a + 0.044715 a^3)), which backward needs."""
+        t = self.xp.tanh(a * (a * a * GELU_CUBIC + GELU_LINEAR))
+        return a * (t * 0.5 + 0.5), t
+
+    def gelu_tanh_backward(self, a: Any, t: Any, grad: Any) -> Any:
+        """grad * d/da: 0.5 (1 + t) + 0.5 a (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 a^2)."""
+        slope = (1 - t * t) * (a * a * (3 * GELU_CUBIC) + GELU_LINEAR)
+        return grad * ((t + 1) * 0.5 + a * slope * 0.5)
 
     def clone(self, x: Any) -> Any:
         return self.xp.asarray(x, copy=True)
