@@ -77,3 +77,27 @@ def test_tensor_namespace_reductions_take_int_and_negative_axes():
     assert tensors.sum(x, axis=-1).tolist() == [3.0, 12.0]
     assert tensors.max(x, axis=0, keepdims=True).tolist() == [[3.0, 4.0, 5.0]]
     assert tensors.min(x, axis=1).tolist() == [0.0, 3.0]
+
+
+@pytest.mark.parametrize("shape", [(3, 1), (5, 7), (2, 3, 16), (4, 65), (2, 0), (0, 3)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int64])
+@pytest.mark.parametrize("axis", [-1, (-1,), 0])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_row_reductions_of_cpu_match_numpy(shape, dtype, axis, keepdims):
+    """cpu's sums and means over rows are matrix-vector products, its maxima trees of halves."""
+    x = (np.random.default_rng(0).standard_normal(shape) * 10).astype(dtype)
+    tolerance = {np.float32: 1e-4, np.float16: 1.0}.get(dtype, 1e-12)
+    for name in ("sum", "mean", "max"):
+        if x.size == 0 and name != "sum" or dtype == np.int64 and name == "mean":
+            continue
+        got = getattr(cpu, name)(x, axis, keepdims)
+        want = getattr(np, name)(x, axis=axis, keepdims=keepdims)
+        assert got.shape == want.shape and got.dtype == want.dtype, name
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=tolerance, err_msg=name)
+
+
+def test_row_reductions_of_cpu_keep_nan_and_inf():
+    x = np.array([[1.0, np.nan, 3.0], [np.inf, -np.inf, 0.0], [1.0, 2.0, np.inf]], np.float32)
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(cpu.sum(x, -1), [np.nan, np.nan, np.inf])
+    np.testing.assert_array_equal(cpu.max(x, -1), [np.nan, np.inf, np.inf])

@@ -83,18 +83,70 @@ def signed_constant(value: float, dtype: np.dtype) -> np.ndarray:
 _RELU_ZEROS_MIN_SIZE = 4096
 
 
+# NOTE: NumPy reduces rows (the last axis) slowly when they are short: a sum over rows of
+# 16-256 floats costs 4-6x a matrix-vector product with ones, a max 2-3x a tree of
+# np.maximum over halves. Softmax, layer norm and attention reduce exactly such rows.
+_TREE_MAX_ROWS = 64  # the longest rows the tree of maxima is used for
+
+
+def _over_rows(x: np.ndarray, axis: Any) -> bool:
+    """Whether ``axis`` is x's last axis alone, with x float32/64 rows, contiguous, non-empty."""
+    if type(axis) is tuple:
+        if len(axis) != 1:
+            return False
+        (axis,) = axis
+    return (
+        type(axis) is int
+        and x.ndim >= 2
+        and axis in (-1, x.ndim - 1)
+        and x.dtype in _GEMV_DTYPES
+        and x.size > 0
+        and x.strides[-1] == x.itemsize
+    )
+
+
+_GEMV_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+@functools.lru_cache(maxsize=64)
+def _filled(length: int, value: float, dtype: np.dtype) -> np.ndarray:
+    out = np.full(length, value, dtype=dtype)
+    out.flags.writeable = False
+    return out
+
+
 def sum(  # noqa: A001
     x: np.ndarray, axis: Any = None, keepdims: bool = False, dtype: Any = None
 ) -> np.ndarray:
+    if dtype is None and _over_rows(x, axis):
+        out = x @ _filled(x.shape[-1], 1.0, x.dtype)
+        return out[..., None] if keepdims else out
     return np.asarray(x.sum(axis=axis, keepdims=keepdims, dtype=dtype))
 
 
 def mean(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
+    if _over_rows(x, axis):
+        out = x @ _filled(x.shape[-1], 1 / x.shape[-1], x.dtype)
+        return out[..., None] if keepdims else out
     return np.asarray(x.mean(axis=axis, keepdims=keepdims))
 
 
 def max(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:  # noqa: A001
+    if _over_rows(x, axis) and x.shape[-1] <= _TREE_MAX_ROWS:
+        out = _tree_max(x)
+        return out if keepdims else out[..., 0]
     return np.asarray(x.max(axis=axis, keepdims=keepdims))
+
+
+def _tree_max(x: np.ndarray) -> np.ndarray:
+    """The max over the last axis (kept, length 1): maxima of halves until one is left."""
+    while x.shape[-1] > 1:
+        half = x.shape[-1] // 2
+        top = np.maximum(x[..., :half], x[..., half : 2 * half])
+        if x.shape[-1] % 2:  # the odd one out joins the first column
+            np.maximum(top[..., :1], x[..., 2 * half :], out=top[..., :1])
+        x = top
+    return x
 
 
 def min(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:  # noqa: A001
