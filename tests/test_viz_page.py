@@ -197,12 +197,19 @@ def test_layout_without_dot_lays_out_in_layers(monkeypatch):
     monkeypatch.setattr(layout_module.shutil, "which", lambda name: None)
     page = viz.html(seed_network())
     laid = page.data["layout"]
-    assert laid["engine"].startswith("chainrule's layered layout")
+    assert laid["engine"] == "chainrule's layered layout (Graphviz's dot is not installed)"
     assert set(laid["nodes"]) == {n["id"] for n in page.data["nodes"]}
     assert _overlaps(laid["nodes"]) == []
     x = {key: box[0] for key, box in laid["nodes"].items()}
     assert all(x[e["src"]] < x[e["dst"]] for e in page.data["edges"])  # left to right
     assert "layout: " in page.text
+
+
+def test_layout_of_a_graph_too_big_for_dot_says_so(monkeypatch):
+    monkeypatch.setattr(layout_module.shutil, "which", lambda name: "/usr/bin/dot")
+    monkeypatch.setattr(layout_module, "_DOT_MAX_NODES", 3)
+    laid = viz.html(seed_network()).data["layout"]
+    assert laid["engine"] == "chainrule's layered layout (over 3 nodes, too many for dot to be quick)"
 
 
 @pytest.mark.skipif(layout_module.shutil.which("dot") is None, reason="needs Graphviz's dot")

@@ -30,10 +30,16 @@ def layout(data: dict[str, Any]) -> dict[str, Any]:
     """Positions for ``data``'s nodes, edges and clusters, and which layout made them."""
     update = {row["node"]: row["new"] for row in data["update"]}
     lines = {node["id"]: box_lines(node, update) for node in data["nodes"]}
-    found = None
-    if shutil.which("dot") is not None and len(data["nodes"]) <= _DOT_MAX_NODES:
+    if shutil.which("dot") is None:
+        why = "Graphviz's dot is not installed"
+    elif len(data["nodes"]) > _DOT_MAX_NODES:
+        why = f"over {_DOT_MAX_NODES} nodes, too many for dot to be quick"
+    else:
         found = _graphviz(data, lines)
-    return found or _layered(data, lines)
+        if found:
+            return found
+        why = "Graphviz's dot failed on this graph"
+    return _layered(data, lines, why)
 
 
 def _quote(text: str) -> str:
@@ -129,8 +135,9 @@ def _path(spline: list[list[float]], tip: list[float] | None) -> dict[str, Any]:
     return {"d": d, "label": middle}
 
 
-def _layered(data: dict[str, Any], lines: dict[str, list[str]]) -> dict[str, Any]:
-    """Our own layout: one column per rank, each column ordered by its neighbours' rows."""
+def _layered(data: dict[str, Any], lines: dict[str, list[str]], why: str) -> dict[str, Any]:
+    """Our own layout: one column per rank, each column ordered by its neighbours' rows;
+    ``why`` it was used goes into the footer."""
     sizes = {
         key: [max(len(line) for line in text) * _CHAR + 2 * _PAD, len(text) * _LINE + _PAD]
         for key, text in lines.items()
@@ -178,7 +185,7 @@ def _layered(data: dict[str, Any], lines: dict[str, list[str]]) -> dict[str, Any
         spline = [start, [start[0] + bend, y0], [end[0] - bend, y1], end]
         edges[edge["id"]] = {**_path(spline, None), "label": [(x0 + x1) / 2, (y0 + y1) / 2]}
     return {
-        "engine": "chainrule's layered layout (Graphviz's dot is not installed)",
+        "engine": f"chainrule's layered layout ({why})",
         "width": x,
         "height": total + _NODE_GAP,
         "nodes": nodes,
