@@ -38,6 +38,13 @@ def train_small(optimizer: str, world: int, rank: int, bucket_cap_mb: float | No
         p.data = p.data.astype(np.float64)
     net = distributed.DataParallel(model, bucket_cap_mb) if world > 1 else model
     params = list(model.parameters())
+    started: list[int] = []  # how many of the step's gradients were final at each Iallreduce
+    world_comm = distributed.comm._World.comm
+    if world > 1:
+        final = [0]
+        for p in params:  # after DataParallel's own hook: counts the gradients made final
+            p.register_post_accumulate_grad_hook(lambda _: final.__setitem__(0, final[0] + 1))
+        distributed.comm._World.comm = _Noting(world_comm, started, final, len(params))
     opt = optim.SGD(params, 0.1, momentum=0.9) if optimizer == "sgd" else optim.Adam(params, 1e-2)
     x, y = equivalence_data()
     dataset = data.TensorDataset(x, y)
@@ -50,9 +57,25 @@ def train_small(optimizer: str, world: int, rank: int, bucket_cap_mb: float | No
         opt.zero_grad()
         F.mse_loss(net(cr.tensor(inputs)), cr.tensor(targets)).backward()
         opt.step()
+    distributed.comm._World.comm = world_comm
     weights = {name: p.data.copy() for name, p in model.named_parameters()}
     weights["buckets"] = np.array(len(getattr(net, "_buckets", [])))
+    weights["started"] = np.array(started, dtype=int)
     return weights
+
+
+class _Noting:
+    """The world's communicator, noting how many gradients were final at each Iallreduce."""
+
+    def __init__(self, comm, notes: list[int], final: list[int], count: int) -> None:
+        self.comm, self.notes, self.final, self.count = comm, notes, final, count
+
+    def Iallreduce(self, *args, **kwargs):  # noqa: N802  (mpi4py's name)
+        self.notes.append(self.final[0] % self.count)
+        return self.comm.Iallreduce(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self.comm, name)
 
 
 def equivalence(out: str) -> None:

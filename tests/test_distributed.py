@@ -169,8 +169,16 @@ def test_two_ranks_equal_one_process_sgd_adam_with_and_without_buckets(tmp_path)
                 weights = np.load(tmp_path / f"{optimizer}-{cap}-{rank}.npz")
                 assert int(weights["buckets"]) == buckets
                 for name, value in reference.items():
-                    if name != "buckets":
+                    if name not in ("buckets", "started"):
                         np.testing.assert_allclose(weights[name], value, rtol=0, atol=1e-10)
+                started = weights["started"]
+                if buckets == 1:  # one buffer, reduced after backward: no Iallreduce
+                    assert started.size == 0
+                else:  # overlap: three of the four buckets start while backward runs,
+                    # the first with two of the six gradients still to come (a note counts
+                    # the gradients final before the one whose hook starts the bucket)
+                    assert started.size == 3 * mpi_worker.STEPS
+                    assert started.max() < 6 and started.min() <= 3, started[:6]
 
 
 @needs_mpi

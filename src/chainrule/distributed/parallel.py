@@ -32,21 +32,20 @@ class _Bucket:
         self.ready = 0
         self.request: Any = None
 
+    def grads(self) -> list[np.ndarray]:
+        """The parameters' gradient arrays: the bucket is full, so every one has its grad."""
+        grads = [p.grad.data for p in self.params if p.grad is not None]
+        assert len(grads) == len(self.params), "DataParallel: a full bucket lacks a gradient"
+        return grads
+
     def pack(self) -> None:
-        for p, start, end in zip(self.params, self.offsets, self.offsets[1:]):
-            if p.grad is None:
-                self.buffer[start:end] = 0
-            else:
-                self.buffer[start:end] = p.grad.data.reshape(-1)
+        for grad, start, end in zip(self.grads(), self.offsets, self.offsets[1:]):
+            self.buffer[start:end] = grad.reshape(-1)
 
     def unpack(self, scale: float) -> None:
-        """``p.grad = scale * (its slice of the reduced buffer)``, in place where it can."""
-        for p, start, end in zip(self.params, self.offsets, self.offsets[1:]):
-            averaged = self.buffer[start:end].reshape(p.data.shape)
-            if p.grad is None:
-                p.grad = Tensor(averaged * scale)
-            else:
-                np.multiply(averaged, scale, out=p.grad.data)
+        """Each gradient becomes ``scale`` * its slice of the reduced buffer, in place."""
+        for grad, start, end in zip(self.grads(), self.offsets, self.offsets[1:]):
+            np.multiply(self.buffer[start:end].reshape(grad.shape), scale, out=grad)
 
 
 class DataParallel(Module):
