@@ -493,6 +493,26 @@ def test_data_computed_outside_the_graph_is_an_error(tmp_path):
         cr.onnx.export(model, inputs(Case("x", model, (3,)), 2, 0), tmp_path / "m.onnx")
 
 
+class _Masked(nn.Module):
+    """Reads arrays the engine does not record: floor(x) and the comparison x > 0."""
+
+    def __init__(self, read: str) -> None:
+        super().__init__()
+        self.inner, self.read = nn.Linear(4, 4), read
+
+    def forward(self, x: Any) -> Any:
+        return self.inner(x) + cr.floor(x) if self.read == "floor" else self.inner(x * (x > 0))
+
+
+@pytest.mark.parametrize("read, op", [("floor", "Add"), ("comparison", "Mul")])
+def test_arrays_the_engine_does_not_record_are_an_error_even_when_uniform(tmp_path, read, op):
+    # on inputs in [0, 1) floor(x) is all 0 and x > 0 all True: only other inputs show them
+    model = _Masked(read)
+    x = np.random.default_rng(0).random((2, 4), dtype=np.float32)
+    with pytest.raises(ValueError, match=f"{op} in the model reads an array computed from the"):
+        cr.onnx.export(model, x, tmp_path / "m.onnx")
+
+
 def test_export_rejects_an_opset_before_17(tmp_path):
     with pytest.raises(ValueError, match="opset must lie in"):
         cr.onnx.export(nn.ReLU(), np.zeros((2, 3), np.float32), tmp_path / "m.onnx", opset=13)

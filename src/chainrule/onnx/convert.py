@@ -42,11 +42,60 @@ def export_model(model: Module, example_input: Any, path: str | Path, opset: int
     try:
         first = run(model, arrays, modules.WHOLE)
         second = run(model, grown, modules.WHOLE)
+        moved = run(model, [_other_values(a) for a in arrays], modules.WHOLE)
     finally:
         model.train(training)
+    _check_constants(model, first, moved)
     onnx_model = convert(model, first, second, opset)
     onnx.checker.check_model(onnx_model, full_check=True)
     onnx.save(onnx_model, str(path))
+
+
+def _other_values(a: np.ndarray) -> np.ndarray:
+    """The example with other values, its shape and dtype kept: floats random at 3 times
+    their scale, signs alternating (so comparisons with 0 change too), integers (indices)
+    with their rows rotated."""
+    if a.dtype.kind != "f":
+        return np.roll(a, 1, axis=0)
+    magnitude = np.abs(np.random.default_rng(0).standard_normal(a.shape)).reshape(-1)
+    magnitude[::2] *= -1
+    return (3 * (float(np.abs(a).mean()) or 1.0) * magnitude.reshape(a.shape)).astype(a.dtype)
+
+
+def _check_constants(model: Module, first: Trace, moved: Trace) -> None:
+    """Every array the graph reads besides the parameters must stay when the input's values
+    change: one that moves was computed from them outside the graph (by an op the engine
+    does not record, such as floor, sign or a comparison), and would be frozen into the file."""
+    try:
+        twins = pair(first, moved)
+    except ValueError:
+        raise ValueError(
+            "onnx.export: the model records different ops when the input's values change, "
+            "so no single ONNX graph serves every input"
+        ) from None
+    parameters = {id(p) for p in model.parameters()}
+    for leaf in first.leaves:
+        other = twins[id(leaf)].data
+        same = leaf.data.shape == other.shape and np.array_equal(
+            leaf.data, other, equal_nan=leaf.data.dtype.kind == "f"
+        )
+        if id(leaf) not in parameters and not same:
+            raise ValueError(
+                f"onnx.export: {_reader(first, leaf)} reads an array computed from the input's "
+                "values outside the graph (by an op the engine does not record, such as floor, "
+                "sign or a comparison), which ONNX cannot replay; compute it with recorded ops"
+            )
+
+
+def _reader(trace: Trace, leaf: Tensor) -> str:
+    """The first step that reads ``leaf``, named with its module."""
+    for step, made in trace.steps:
+        if any(x is leaf for x in step.inputs):
+            if isinstance(step, Call):
+                return f"{type(step.module).__name__} '{step.name}'"
+            owner = trace.modules.owner(made[0])
+            return f"{type(step).__name__} in " + (f"module '{owner}'" if owner else "the model")
+    return "the model"
 
 
 def convert(model: Module, first: Trace, second: Trace, opset: int) -> onnx.ModelProto:
