@@ -12,15 +12,10 @@ JSON and a markdown table.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import statistics
 import time
-from pathlib import Path
 
-import numpy as np
-
-from . import steps
+from . import machine, save, steps
 
 WORKLOADS = {
     "mlp": {
@@ -130,21 +125,11 @@ def main() -> None:
 
     torch.set_num_threads(2)  # this machine's cores; PyTorch and OpenBLAS get the same
     results = {
-        "machine": {
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "torch": torch.__version__,
-            "processor": platform.processor(),
-        },
+        "machine": machine(torch=torch.__version__),
         "rounds": args.rounds,
         "workloads": {name: run_workload(name, args.rounds) for name in args.workload},
     }
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "steps.json").write_text(json.dumps(results, indent=2) + "\n")
-    table = markdown(results)
-    (out / "steps.md").write_text(table + "\n")
-    print(table)
+    save(args.out, "steps", results, markdown(results))
 
 
 if __name__ == "__main__":

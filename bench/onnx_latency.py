@@ -18,8 +18,6 @@ in ms per call. Results go to bench/results/onnx_latency.json and .md.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import statistics
 import tempfile
 import time
@@ -32,6 +30,8 @@ import onnxruntime as ort
 import chainrule as cr
 from chainrule.training import build_model
 from chainrule.training.names import build_model as build_gpt
+
+from . import machine, save
 
 PAUSE_S = 0.15
 BLOCK_S = 0.05
@@ -162,22 +162,8 @@ def main() -> None:
             for name in args.model
             for batch in args.batch
         ]
-    report = {
-        "machine": {
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "onnxruntime": ort.__version__,
-            "processor": platform.processor(),
-        },
-        "rounds": args.rounds,
-        "results": results,
-    }
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "onnx_latency.json").write_text(json.dumps(report, indent=2) + "\n")
-    table = markdown(results)
-    (out / "onnx_latency.md").write_text(table + "\n")
-    print(table)
+    report = {"machine": machine(onnxruntime=ort.__version__), "rounds": args.rounds}
+    save(args.out, "onnx_latency", {**report, "results": results}, markdown(results))
 
 
 if __name__ == "__main__":
