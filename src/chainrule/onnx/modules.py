@@ -160,17 +160,7 @@ def _conv(g: Builder, call: Call) -> list[str]:
         whole = [0, 0, *flat[:dims], 0, 0, *flat[dims:]]
         x = g.node("Pad", [x, g.ints(whole)], mode=modes[module.padding_mode])
         flat = [0] * (2 * dims)
-    bias = _parameter(g, call, "bias")
-    out = g.node(
-        "Conv",
-        [x, _weight(g, call)] + ([] if bias is None else [bias]),
-        kernel_shape=list(module.kernel_size),
-        strides=list(module.stride),
-        dilations=list(module.dilation),
-        pads=flat,
-        group=module.groups,
-    )
-    return [out]
+    return [_conv_node(g, "Conv", x, call, pads=flat)]
 
 
 def _conv_transpose(g: Builder, call: Call) -> list[str]:
@@ -179,18 +169,26 @@ def _conv_transpose(g: Builder, call: Call) -> list[str]:
     x, tensor, _ = _spatial(g, call)
     output_size = call.args[1] if len(call.args) > 1 else call.kwargs.get("output_size")
     extra = module._output_padding(tensor, output_size)
+    return [
+        _conv_node(
+            g, "ConvTranspose", x, call, pads=list(module.padding) * 2, output_padding=list(extra)
+        )
+    ]
+
+
+def _conv_node(g: Builder, op: str, x: str, call: Call, **attributes: Any) -> str:
+    """``op`` (Conv or ConvTranspose) on ``x`` with the module's weight, bias and geometry."""
+    module = call.module
     bias = _parameter(g, call, "bias")
-    out = g.node(
-        "ConvTranspose",
+    return g.node(
+        op,
         [x, _weight(g, call)] + ([] if bias is None else [bias]),
         kernel_shape=list(module.kernel_size),
         strides=list(module.stride),
         dilations=list(module.dilation),
-        pads=list(module.padding) * 2,
-        output_padding=list(extra),
         group=module.groups,
+        **attributes,
     )
-    return [out]
 
 
 def _pool(g: Builder, call: Call) -> list[str]:
