@@ -93,6 +93,7 @@ def test_row_reductions_of_cpu_match_numpy(shape, dtype, axis, keepdims):
         got = getattr(cpu, name)(x, axis, keepdims)
         want = getattr(np, name)(x, axis=axis, keepdims=keepdims)
         assert got.shape == want.shape and got.dtype == want.dtype, name
+        assert not np.shares_memory(got, x), name  # fresh, as NumPy's: callers may write it
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=tolerance, err_msg=name)
 
 

@@ -132,7 +132,7 @@ def mean(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
 
 
 def max(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:  # noqa: A001
-    if _over_rows(x, axis) and x.shape[-1] <= _TREE_MAX_ROWS:
+    if _over_rows(x, axis) and 1 < x.shape[-1] <= _TREE_MAX_ROWS:  # a fresh array, as NumPy's
         out = _tree_max(x)
         return out if keepdims else out[..., 0]
     return np.asarray(x.max(axis=axis, keepdims=keepdims))
