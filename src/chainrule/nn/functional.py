@@ -1547,7 +1547,10 @@ def layer_norm(
         )
     weight = _shaped(op, weight, shape, "weight")
     bias = _shaped(op, bias, shape, "bias")
-    out = _standardise(x, tuple(range(x.ndim - len(shape), x.ndim)), eps)
+    axes = tuple(range(x.ndim - len(shape), x.ndim))
+    if weight is not None and bias is not None:  # the affine in the same node
+        return ops.Standardise.apply(x, weight, bias, axes=axes, eps=eps)
+    out = _standardise(x, axes, eps)
     if weight is not None:
         out = out * weight
     return out if bias is None else out + bias

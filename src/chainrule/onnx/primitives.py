@@ -343,13 +343,14 @@ def _log_softmax(op: Op) -> str:
 
 
 def _standardise(op: Op) -> str:
-    """LayerNormalization (scale 1) over trailing axes, else the rule's two passes."""
-    g, (x,) = op.g, op.inputs
+    """LayerNormalization over trailing axes (with the node's weight and bias, else scale 1),
+    else the rule's two passes."""
+    g, (x, *affine) = op.g, op.inputs
     ndim, eps = op.out.ndim, op.param("eps")
     axes = sorted(a % ndim for a in op.param("axes"))
     if axes == list(range(axes[0], ndim)):
-        ones = op.const(np.ones(op.out.shape[axes[0] :]))
-        return g.node("LayerNormalization", [x, ones], axis=axes[0], epsilon=eps)
+        scale = affine or [op.const(np.ones(op.out.shape[axes[0] :]))]
+        return g.node("LayerNormalization", [x, *scale], axis=axes[0], epsilon=eps)
     centred = g.node("Sub", [x, g.reduce("ReduceMean", x, axes, True)])
     variance = g.reduce("ReduceMean", g.node("Mul", [centred, centred]), axes, True)
     std = g.node("Sqrt", [g.node("Add", [variance, op.const(eps)])])
