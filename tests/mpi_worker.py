@@ -96,13 +96,25 @@ def collectives(out: str) -> None:
     summed = distributed.all_reduce(np.array([1.0, rank]))
     maximum = distributed.all_reduce(float(rank), op="max")
     sent = distributed.broadcast(np.full(3, 10.0 + rank))
+    try:  # refused before any message, on every rank alike: no rank is left waiting
+        distributed.all_reduce(np.array([1, 2]), op="mean")
+        refused = ""
+    except TypeError as error:
+        refused = str(error)
     sampler = data.DistributedSampler(range(11), seed=3)
     shards = []
     for epoch in (0, 1):
         sampler.set_epoch(epoch)
         shards.append(list(sampler))
     distributed.barrier()
-    np.savez(f"{out}/{rank}.npz", summed=summed, maximum=maximum, sent=sent, shards=shards)
+    np.savez(
+        f"{out}/{rank}.npz",
+        summed=summed,
+        maximum=maximum,
+        sent=sent,
+        shards=shards,
+        refused=refused,
+    )
 
 
 def killed(out: str) -> None:

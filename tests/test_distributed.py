@@ -190,6 +190,7 @@ def test_collectives_and_sampler_under_mpi(tmp_path):
         np.testing.assert_array_equal(got["summed"], [2.0, 1.0])
         assert float(got["maximum"]) == 1.0
         np.testing.assert_array_equal(got["sent"], [10.0] * 3)
+        assert "'mean' averages in place and needs a float array, got int64" in str(got["refused"])
     for epoch in (0, 1):
         first, second = (got["shards"][epoch].tolist() for got in ranks)
         assert sorted(first + second[:-1]) == list(range(11))  # disjoint, complete

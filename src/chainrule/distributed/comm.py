@@ -98,6 +98,11 @@ def all_reduce(value: Any, op: str = "sum") -> Any:
         _World.comm.Allreduce(MPI.IN_PLACE, array, op=mpi_op)
         return (array / _World.size if op == "mean" else array)[0].item()
     array = _buffer("all_reduce", value)
+    if op == "mean" and array.dtype.kind not in "fc":
+        raise TypeError(
+            f"all_reduce: op='mean' averages in place and needs a float array, got {array.dtype} "
+            "(or use op='sum' and divide)"
+        )
     _World.comm.Allreduce(MPI.IN_PLACE, array, op=mpi_op)
     if op == "mean":
         array /= _World.size
