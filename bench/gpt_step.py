@@ -55,17 +55,19 @@ class TorchBlock(torch.nn.Module):
 class TorchGPT(torch.nn.Module):
     """chainrule.models.gpt.GPT in PyTorch, under the same parameter names."""
 
-    def __init__(self, block_size: int, n_layer: int, n_head: int, n_embd: int) -> None:
+    def __init__(
+        self, block_size: int, n_layer: int, n_head: int, n_embd: int, vocab_size: int = VOCAB
+    ) -> None:
         super().__init__()
         self.transformer = torch.nn.ModuleDict(
             {
-                "wte": torch.nn.Embedding(VOCAB, n_embd),
+                "wte": torch.nn.Embedding(vocab_size, n_embd),
                 "wpe": torch.nn.Embedding(block_size, n_embd),
                 "h": torch.nn.ModuleList([TorchBlock(n_embd, n_head) for _ in range(n_layer)]),
                 "ln_f": torch.nn.LayerNorm(n_embd),
             }
         )
-        self.lm_head = torch.nn.Linear(n_embd, VOCAB, bias=False)
+        self.lm_head = torch.nn.Linear(n_embd, vocab_size, bias=False)
 
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
         x = self.transformer.wte(idx) + self.transformer.wpe(torch.arange(idx.shape[1]))

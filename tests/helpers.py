@@ -8,7 +8,10 @@ inside the helper, so importing this module never needs it.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -132,3 +135,14 @@ def away_from_zero(
     """Values in ±[low, 2): safe as a divisor and far from the kinks of abs and relu."""
     magnitude = rng.uniform(low, 2.0, size=shape)
     return np.asarray(np.where(rng.random(size=shape) < 0.5, -magnitude, magnitude))
+
+
+def bench_module(name: str) -> ModuleType:
+    """bench/NAME.py, loaded by its path (bench is the repository's, not an installed package),
+    so a test can use the very PyTorch twin a benchmark times."""
+    path = Path(__file__).resolve().parents[1] / "bench" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -13,6 +13,7 @@ import chainrule.nn.functional as F
 from chainrule import nn, ops
 from chainrule.autograd import graph
 from chainrule.models.gpt import GPT
+from helpers import bench_module
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
@@ -341,47 +342,7 @@ def test_mha_dropout_drops_in_training_only():
 
 
 # ---------------------------------------------------------------------- GPT vs a torch twin
-class _TorchBlock(torch.nn.Module):
-    def __init__(self, n_embd, n_head):
-        super().__init__()
-        self.n_head = n_head
-        self.ln_1 = torch.nn.LayerNorm(n_embd)
-        self.attn = torch.nn.Module()
-        self.attn.c_attn = torch.nn.Linear(n_embd, 3 * n_embd)
-        self.attn.c_proj = torch.nn.Linear(n_embd, n_embd)
-        self.ln_2 = torch.nn.LayerNorm(n_embd)
-        self.mlp = torch.nn.Module()
-        self.mlp.c_fc = torch.nn.Linear(n_embd, 4 * n_embd)
-        self.mlp.c_proj = torch.nn.Linear(4 * n_embd, n_embd)
-
-    def forward(self, x):
-        b, t, c = x.shape
-        q, k, v = self.attn.c_attn(self.ln_1(x)).split(c, dim=2)
-        q, k, v = (a.view(b, t, self.n_head, c // self.n_head).transpose(1, 2) for a in (q, k, v))
-        y = TF.scaled_dot_product_attention(q, k, v, is_causal=True)
-        x = x + self.attn.c_proj(y.transpose(1, 2).reshape(b, t, c))
-        return x + self.mlp.c_proj(TF.gelu(self.mlp.c_fc(self.ln_2(x)), approximate="tanh"))
-
-
-class _TorchGPT(torch.nn.Module):
-    def __init__(self, vocab_size, block_size, n_layer, n_head, n_embd):
-        super().__init__()
-        self.transformer = torch.nn.ModuleDict(
-            {
-                "wte": torch.nn.Embedding(vocab_size, n_embd),
-                "wpe": torch.nn.Embedding(block_size, n_embd),
-                "h": torch.nn.ModuleList([_TorchBlock(n_embd, n_head) for _ in range(n_layer)]),
-                "ln_f": torch.nn.LayerNorm(n_embd),
-            }
-        )
-        self.lm_head = torch.nn.Linear(n_embd, vocab_size, bias=False)
-
-    def forward(self, idx):
-        t = idx.shape[1]
-        x = self.transformer.wte(idx) + self.transformer.wpe(torch.arange(t))
-        for block in self.transformer.h:
-            x = block(x)
-        return self.lm_head(self.transformer.ln_f(x))
+_TorchGPT = bench_module("gpt_step").TorchGPT  # the twin bench.gpt_step times, one copy
 
 
 def _gpt_pair(vocab=11, block=8, n_layer=2, n_head=2, n_embd=16):
@@ -390,7 +351,7 @@ def _gpt_pair(vocab=11, block=8, n_layer=2, n_head=2, n_embd=16):
     rng = np.random.default_rng(0)
     for p in ours.parameters():  # float64, and biases and norms away from their init
         p.data = (p.data + 0.05 * rng.standard_normal(p.shape)).astype(np.float64)
-    theirs = _TorchGPT(vocab, block, n_layer, n_head, n_embd).double()
+    theirs = _TorchGPT(block, n_layer, n_head, n_embd, vocab_size=vocab).double()
     state = ours.state_dict()
     assert sorted(state) == sorted(theirs.state_dict())
     theirs.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in state.items()})
