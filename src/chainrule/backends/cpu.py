@@ -84,8 +84,8 @@ _RELU_ZEROS_MIN_SIZE = 4096
 
 
 # NOTE: NumPy reduces rows (the last axis) slowly when they are short: a sum over rows of
-# 16-256 floats costs 4-6x a matrix-vector product with ones, a max 2-3x a tree of
-# np.maximum over halves. Softmax, layer norm and attention reduce exactly such rows.
+# 16-256 floats costs 4-6x a matrix-vector product with ones (cpu_conv.last_axis_sums), a max
+# 2-3x a tree of np.maximum over halves. Softmax, layer norm and attention reduce such rows.
 _TREE_MAX_ROWS = 64  # the longest rows the tree of maxima is used for
 
 
@@ -108,25 +108,18 @@ def _over_rows(x: np.ndarray, axis: Any) -> bool:
 _GEMV_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-@functools.lru_cache(maxsize=64)
-def _filled(length: int, value: float, dtype: np.dtype) -> np.ndarray:
-    out = np.full(length, value, dtype=dtype)
-    out.flags.writeable = False
-    return out
-
-
 def sum(  # noqa: A001
     x: np.ndarray, axis: Any = None, keepdims: bool = False, dtype: Any = None
 ) -> np.ndarray:
     if dtype is None and _over_rows(x, axis):
-        out = x @ _filled(x.shape[-1], 1.0, x.dtype)
+        out = last_axis_sums(x)
         return out[..., None] if keepdims else out
     return np.asarray(x.sum(axis=axis, keepdims=keepdims, dtype=dtype))
 
 
 def mean(x: np.ndarray, axis: Any = None, keepdims: bool = False) -> np.ndarray:
     if _over_rows(x, axis):
-        out = x @ _filled(x.shape[-1], 1 / x.shape[-1], x.dtype)
+        out = last_axis_sums(x) / x.shape[-1]
         return out[..., None] if keepdims else out
     return np.asarray(x.mean(axis=axis, keepdims=keepdims))
 
@@ -358,6 +351,7 @@ from .cpu_conv import (  # noqa: E402, F401  (the tuned kernels, in a module of 
     conv2d_backward,
     conv2d_forward,
     fold,
+    last_axis_sums,
     max_pool2d_backward,
     max_pool2d_forward,
     unfold,

@@ -13,6 +13,7 @@ only cost a copy.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from typing import Any
@@ -118,8 +119,20 @@ def _channel_major(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x.transpose(swap)).transpose(swap)
 
 
-def _row_sums(a: np.ndarray) -> np.ndarray:
-    return a @ np.ones(a.shape[1], dtype=a.dtype)  # NOTE: a GEMV, 3x faster than a.sum(axis=1)
+def last_axis_sums(a: np.ndarray) -> np.ndarray:
+    """The sums over a's last axis, as one matrix-vector product with ones.
+
+    NOTE: a GEMV, 3-6x faster than ``a.sum(axis=-1)`` on float rows (NumPy reduces a
+    short last axis slowly); batch norm, softmax and layer norm sum such rows.
+    """
+    return a @ _ones(a.shape[-1], a.dtype)
+
+
+@functools.lru_cache(maxsize=64)
+def _ones(length: int, dtype: np.dtype) -> np.ndarray:
+    ones = np.ones(length, dtype=dtype)
+    ones.flags.writeable = False
+    return ones
 
 
 def _row_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -313,7 +326,7 @@ def conv2d_backward(
                 grad_x = _channel_major(_crop(grad_x, padding))  # compact
     if len(needs_grad) == 2:
         return grad_x, grad_w
-    grad_b = _row_sums(grad_mat) if needs_grad[2] else None  # dL/db = sum_nhw g
+    grad_b = last_axis_sums(grad_mat) if needs_grad[2] else None  # dL/db = sum_nhw g
     return grad_x, grad_w, grad_b
 
 
@@ -446,7 +459,7 @@ def batch_norm_forward(
     rows = _channel_rows(x)  # (C, M): statistics are row reductions
     count = rows.shape[1]
     if training:
-        mean = _row_sums(rows) / count
+        mean = last_axis_sums(rows) / count
         out = rows - mean[:, None]
         var = _row_dots(out, out) / count  # biased, for normalising
         if running_mean is not None:
@@ -475,7 +488,7 @@ def batch_norm_backward(
     centred = np.subtract(rows, mean[:, None], out=_scratch_array("rows", rows.shape, rows.dtype))
     grad_rows = _channel_rows(grad)
     count = rows.shape[1]
-    grad_bias: np.ndarray | None = _row_sums(grad_rows)  # dL/dbias = sum dL/dy
+    grad_bias: np.ndarray | None = last_axis_sums(grad_rows)  # dL/dbias = sum dL/dy
     # dL/dweight = sum dL/dy * x_hat, with x_hat = (x - mean) * inv_std
     grad_weight: np.ndarray | None = _row_dots(grad_rows, centred) * inv_std
     grad_x = None
