@@ -14,6 +14,9 @@ rng = np.random.default_rng(0)
 A23, W43, B4 = rng.standard_normal((2, 3)), rng.standard_normal((4, 3)), rng.standard_normal(4)
 A13, TARGET = rng.standard_normal((1, 3)), np.array([1, 3])
 A24 = rng.standard_normal((2, 4))
+# big enough for cpu's matmul call (>= 8192 outputs), and an outer product it leaves to dot
+BIG, W_BIG, B_BIG = (rng.standard_normal(s) for s in ((128, 8), (72, 8), (72,)))
+COLUMN, ROW = rng.standard_normal((128, 1)), rng.standard_normal((1, 72))
 
 
 def _both(name, *args, **kwargs):
@@ -28,11 +31,16 @@ def _both(name, *args, **kwargs):
     "name, args, kwargs",
     [
         ("dot", (A23, W43.T), {}),
+        ("dot", (BIG, W_BIG.T), {}),
+        ("dot", (COLUMN, ROW), {}),
+        ("linear", (BIG, W_BIG, B_BIG), {}),
         ("linear", (A23, W43, B4), {}),
         ("linear", (A13, W43, B4), {}),  # batch 1: cpu's out[0] += b
         ("linear", (A13, W43, None), {}),
         ("sum_rows", (A23,), {}),
         ("sum_rows", (A13,), {}),  # one row: cpu's copy
+        ("sum_rows", (BIG,), {}),  # float rows: cpu's ones @ x
+        ("sum_rows", (np.arange(12).reshape(4, 3),), {}),  # integers: cpu's x.sum(axis=0)
         ("pick_rows", (A24, TARGET), {}),
         ("sub_one_hot", (A24, TARGET, np.asarray(0.5)), {}),
         ("sub_one_hot", (A24, TARGET, rng.standard_normal((2, 1))), {}),

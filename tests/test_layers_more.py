@@ -620,6 +620,45 @@ def test_layer_norm_matches_torch(dtype, shape, normalized, affine):
     )
 
 
+@pytest.mark.parametrize(
+    "shape, axes, affine, path",
+    [
+        ((4, 5, 6), (2,), True, "rows"),
+        ((4, 5, 6), (-2, -1), True, "rows"),
+        ((3, 4), (1,), False, "rows"),
+        ((4, 5, 6), (1,), False, "portable"),  # not trailing
+        ((6, 5), (0,), False, "portable"),  # trailing, but of a transposed (strided) view
+    ],
+)
+def test_standardise_kernels_of_cpu_and_portable_agree(shape, axes, affine, path):
+    import array_api_strict as xps
+
+    rng = np.random.default_rng(0)
+    x, grad = rng.standard_normal(shape) * 3 + 5, rng.standard_normal(shape)
+    if path == "portable" and axes == (0,):
+        x, grad, axes = x.T, grad.T, (1,)
+    size = tuple(x.shape[a] for a in axes)
+    w, b = (rng.standard_normal(size), rng.standard_normal(size)) if affine else (None, None)
+    strict = [None if a is None else xps.asarray(a) for a in (x, w, b, grad)]
+    portable = namespace(strict[0])
+    out, saved = cpu.standardise(x, w, b, axes, 1e-5)
+    want_out, want_saved = portable.standardise(*strict[:3], axes, 1e-5)
+    assert saved[0] == path
+    np.testing.assert_allclose(out, np.asarray(want_out), rtol=1e-12, atol=1e-13)
+    got = cpu.standardise_backward(saved, grad, (True, True, True))
+    want = portable.standardise_backward(want_saved, strict[3], (True, True, True))
+    assert len(got) == len(want) == (3 if affine else 1)
+    for a, b_ in zip(got, want):
+        assert a.shape == tuple(b_.shape)
+        np.testing.assert_allclose(a, np.asarray(b_), rtol=1e-11, atol=1e-12)
+
+
+def test_standardise_affine_must_span_the_trailing_axes():
+    x, w = cr.zeros((2, 3)), cr.ones(3)
+    with pytest.raises(ValueError, match=r"standardise: weight \(3,\) and bias \(3,\) must"):
+        cr.ops.Standardise.apply(x, w, cr.zeros(3), axes=(0,), eps=1e-5)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape, groups", [((2, 6, 3, 2), 3), ((3, 4), 2), ((2, 4, 5), 4)])
 def test_group_norm_matches_torch(dtype, shape, groups):

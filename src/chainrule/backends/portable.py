@@ -300,6 +300,33 @@ class Portable:
         grad_cols = xp.reshape(grad_cols, (shape[0], shape[1] * k, share.shape[3]))
         return (self.fold(grad_cols, shape, kernel, stride, padding),)
 
+    def standardise(
+        self, x: Any, weight: Any, bias: Any, axes: tuple[int, ...], eps: float
+    ) -> tuple[Any, tuple[Any, ...]]:
+        """(x - mean) / sqrt(var + eps) over ``axes``, the variance of the centred values (no
+        cancellation when the mean is large); then ``* weight + bias`` when both are given."""
+        xp = self.xp
+        centred = x - xp.mean(x, axis=axes, keepdims=True)
+        rstd = 1 / xp.sqrt(xp.mean(centred * centred, axis=axes, keepdims=True) + eps)
+        out = centred * rstd
+        return (out if weight is None else out * weight + bias), (out, rstd, axes, weight)
+
+    def standardise_backward(self, saved: tuple[Any, ...], grad: Any, needs_grad: Any) -> Grads:
+        xp, (out, rstd, axes, weight) = self.xp, saved
+        # dL/dx = rstd (h - mean(h) - xhat mean(h xhat)), h = dL/dxhat, the means over ``axes``
+        grad_hat = grad if weight is None else grad * weight
+        mean_grad = xp.mean(grad_hat, axis=axes, keepdims=True)
+        mean_projection = xp.mean(grad_hat * out, axis=axes, keepdims=True)
+        grad_x = (grad_hat - mean_grad - out * mean_projection) * rstd
+        if weight is None:
+            return (grad_x,)
+        lead = tuple(range(grad.ndim - weight.ndim))  # weight spans the trailing axes
+        return (
+            grad_x,
+            xp.sum(grad * out, axis=lead) if needs_grad[1] else None,  # sum dL/dy xhat
+            xp.sum(grad, axis=lead) if needs_grad[2] else None,  # sum dL/dy
+        )
+
     def batch_norm_forward(
         self, x: Any, weight: Any, bias: Any, *stats: Any
     ) -> tuple[Any, tuple[Any, ...]]:

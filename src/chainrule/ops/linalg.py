@@ -25,8 +25,9 @@ class MatMul(Function, fresh_grads=True):
     def backward(self, grad: Array) -> Grads:
         a, b = self.saved
         if a.ndim == 2 and b.ndim == 2:  # the common case, without reshapes
-            grad_a = grad @ b.T if self.needs_grad[0] else None  # dL/da = dL/dy @ b^T
-            grad_b = a.T @ grad if self.needs_grad[1] else None  # dL/db = a^T @ dL/dy
+            xp = self.xp
+            grad_a = xp.dot(grad, b.T) if self.needs_grad[0] else None  # dL/da = dL/dy @ b^T
+            grad_b = xp.dot(a.T, grad) if self.needs_grad[1] else None  # dL/db = a^T @ dL/dy
             return grad_a, grad_b
         # Promote 1-D operands to matrices so one rule covers every case:
         # (k,) @ (..., k, n) is (1, k) @ (..., k, n) with the inserted axis squeezed away.
