@@ -15,7 +15,7 @@ import argparse
 import statistics
 import time
 
-from . import machine, save, steps
+from . import eager_floor, machine, save, steps
 
 WORKLOADS = {
     "mlp": {
@@ -48,8 +48,10 @@ WORKLOADS = {
             "chainrule": steps.chainrule_tiny_user,
             "pytorch": steps.torch_tiny_user,
             "numpy": steps.numpy_tiny_user,
+            "eager_floor": eager_floor.eager_floor_tiny_user,  # the leanest eager engine
         },
         "steps_per_block": 2000,
+        "also": [("eager_floor", "numpy")],  # the floor of any eager engine in Python
     },
 }
 PAUSE_SECONDS = 0.15
@@ -81,11 +83,9 @@ def run_workload(name: str, rounds: int) -> dict:
         for who in order:
             time.sleep(PAUSE_SECONDS)
             times[who].append(time_block(contenders[who], spec["steps_per_block"]))
-    ratios = {
-        f"chainrule/{other}": [c / o for c, o in zip(times["chainrule"], times[other])]
-        for other in names
-        if other != "chainrule"
-    }
+    pairs = [("chainrule", other) for other in names if other != "chainrule"]
+    pairs += [pair for pair in spec.get("also", []) if set(pair) <= set(names)]
+    ratios = {f"{a}/{b}": [x / y for x, y in zip(times[a], times[b])] for a, b in pairs}
     return {
         "title": spec["title"],
         "median_ms": {who: 1e3 * statistics.median(t) for who, t in times.items()},
