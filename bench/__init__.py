@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import platform
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,3 +29,17 @@ def save(out: str | Path, stem: str, report: dict[str, Any], table: str) -> None
     (folder / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
     (folder / f"{stem}.md").write_text(table + "\n")
     print(table)
+
+
+def peak_rss_mib(command: list[str]) -> float:
+    """The peak resident memory of ``command``, run as the only child of a fresh wrapper
+    process, so the reading is its own."""
+    wrapper = (
+        "import resource, subprocess, sys;"
+        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL);"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", wrapper, *command], capture_output=True, text=True, check=True
+    )
+    return float(done.stdout)

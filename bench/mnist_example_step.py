@@ -6,7 +6,11 @@ log_softmax + nll_loss) at its batch of 64. Dropout is switched off (eval mode) 
 two do the same arithmetic; the result is the per-round ratio of mean step times, its median
 and range. PyTorch gets two threads, as OpenBLAS does on a two-core machine.
 
-    python -m bench.mnist_example_step [--rounds 10] [--steps 3]
+``--memory STEPS`` instead trains each contender alone in a fresh process (dropout on, as in
+training; PyTorch's process imports chainrule too, for the bundled MNIST: about 12 MiB) for
+STEPS steps over consecutive batches and reports each process's peak resident memory.
+
+    python -m bench.mnist_example_step [--rounds 10] [--steps 3] [--memory STEPS]
 """
 
 from __future__ import annotations
@@ -14,16 +18,19 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import statistics
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import torch
 
 import chainrule as cr
 import chainrule.nn.functional as F
 from chainrule import optim
 from chainrule.data import load_mnist
+
+from . import peak_rss_mib
 
 BATCH_SIZE = 64
 PAUSE_S = 0.2
@@ -38,21 +45,65 @@ def example_net() -> cr.nn.Module:
     return module.Net()
 
 
-class TorchNet(torch.nn.Module):
-    """The same network in PyTorch."""
+def torch_net() -> Any:
+    """The same network in PyTorch (torch is imported here: a chainrule process never loads it)."""
+    import torch
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv1 = torch.nn.Conv2d(1, 32, 3, 1)
-        self.conv2 = torch.nn.Conv2d(32, 64, 3, 1)
-        self.fc1 = torch.nn.Linear(9216, 128)
-        self.fc2 = torch.nn.Linear(128, 10)
+    class TorchNet(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv1 = torch.nn.Conv2d(1, 32, 3, 1)
+            self.conv2 = torch.nn.Conv2d(32, 64, 3, 1)
+            self.dropout1 = torch.nn.Dropout(0.25)
+            self.dropout2 = torch.nn.Dropout(0.5)
+            self.fc1 = torch.nn.Linear(9216, 128)
+            self.fc2 = torch.nn.Linear(128, 10)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = torch.nn.functional.relu(self.conv2(torch.nn.functional.relu(self.conv1(x))))
-        x = torch.flatten(torch.nn.functional.max_pool2d(x, 2), 1)
-        x = self.fc2(torch.nn.functional.relu(self.fc1(x)))
-        return torch.nn.functional.log_softmax(x, dim=1)
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            x = torch.nn.functional.relu(self.conv2(torch.nn.functional.relu(self.conv1(x))))
+            x = self.dropout1(torch.flatten(torch.nn.functional.max_pool2d(x, 2), 1))
+            x = self.fc2(self.dropout2(torch.nn.functional.relu(self.fc1(x))))
+            return torch.nn.functional.log_softmax(x, dim=1)
+
+    return TorchNet()
+
+
+def _batches(steps: int) -> Any:
+    """The first ``steps`` batches of the example's normalised training images."""
+    images, labels = load_mnist(train=True)
+    for start in range(0, steps * BATCH_SIZE, BATCH_SIZE):
+        x = ((images[start : start + BATCH_SIZE] - 0.1307) / 0.3081).astype(np.float32)
+        yield x, labels[start : start + BATCH_SIZE]
+
+
+def train_alone(name: str, steps: int) -> None:
+    """``steps`` training steps of one contender, in train mode (the --memory child)."""
+    if name == "chainrule":
+        model = example_net()
+        opt = optim.Adadelta(model.parameters(), lr=1.0)
+        for x, y in _batches(steps):
+            opt.zero_grad()
+            F.nll_loss(model(cr.tensor(x)), y).backward()
+            opt.step()
+        return
+    import torch
+
+    torch.set_num_threads(2)
+    model = torch_net()
+    opt = torch.optim.Adadelta(model.parameters(), lr=1.0)
+    for x, y in _batches(steps):
+        opt.zero_grad()
+        loss = torch.nn.functional.nll_loss(model(torch.from_numpy(x)), torch.from_numpy(y))
+        loss.backward()
+        opt.step()
+
+
+def memory(steps: int) -> None:
+    """Each contender's peak RSS over ``steps`` steps, each in a fresh process."""
+    for name in ("chainrule", "pytorch"):
+        command = [sys.executable, "-m", "bench.mnist_example_step", "--alone", name]
+        peak = peak_rss_mib([*command, "--memory", str(steps)])
+        print(f"{name}: peak RSS {peak:.0f} MiB over {steps} training steps")
 
 
 def main() -> None:
@@ -60,14 +111,22 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--steps", type=int, default=3, help="steps per timed block")
     parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--memory", type=int, metavar="STEPS", help="peak RSS instead")
+    parser.add_argument("--alone", choices=["chainrule", "pytorch"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.alone:
+        return train_alone(args.alone, args.memory)
+    if args.memory:
+        return memory(args.memory)
+    import torch
+
     torch.set_num_threads(2)
     images, labels = load_mnist(train=True)
     x = ((images[:BATCH_SIZE] - 0.1307) / 0.3081).astype(np.float32)
     y = labels[:BATCH_SIZE]
     cr.manual_seed(1)
     ours = example_net().eval()
-    theirs = TorchNet().eval()
+    theirs = torch_net().eval()
     theirs.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in ours.state_dict().items()})
     ours_opt = optim.Adadelta(ours.parameters(), lr=1.0)
     theirs_opt = torch.optim.Adadelta(theirs.parameters(), lr=1.0)
