@@ -1,6 +1,6 @@
 """Count the package's lines of code (no blanks, comments or docstrings) against a budget.
 
-    python scripts/loc.py [--budget 14700]
+    python scripts/loc.py [--budget 14800]
 
 Exits 1 when over budget, so the line count stays a decision rather than a drift.
 """
@@ -15,7 +15,7 @@ import tokenize
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "chainrule"
-BUDGET = 14700
+BUDGET = 14800
 
 
 def code_lines(path: Path) -> int:

@@ -96,10 +96,49 @@ def test_sdpa_is_one_node_that_keeps_q_k_v_and_the_probabilities():
     assert saved[:3] == [q.data, k.data, v.data] or all(
         a is b for a, b in zip(saved, (q.data, k.data, v.data))
     )
-    assert [a.shape for a in saved] == [(2, 5, 4)] * 3 + [(2, 5, 5)]  # P: the scores' size
-    probs = saved[3]
+    # P: the scores' size, kept key-major by cpu's kernel, (S, ..., L)
+    assert nodes[0].saved[0] == "keys"
+    assert [a.shape for a in saved] == [(2, 5, 4)] * 3 + [(5, 2, 5)]
+    probs = np.moveaxis(saved[3], 0, -1)  # (..., L, S)
     np.testing.assert_allclose(probs.sum(-1), 1.0, rtol=1e-12)
     assert np.all(np.triu(probs[0], 1) == 0)
+
+
+@pytest.mark.parametrize(
+    "lead, keep, with_mask, path",
+    [
+        ((2, 3), np.tri(4, 5, dtype=bool), False, "keys"),  # causal, 2 x 3 heads
+        ((2,), None, False, "keys"),
+        ((2,), np.array([[True, True, False, True, False]]), False, "keys"),  # (1, S)
+        ((2,), np.array([[True], [False], [True], [True]]), False, "keys"),  # a row kept by none
+        ((2,), None, True, "portable"),  # a float mask
+        ((2, 3), np.ones((3, 4, 5), dtype=bool), False, "portable"),  # a batched keep
+    ],
+)
+def test_attention_kernels_of_cpu_and_portable_agree(lead, keep, with_mask, path):
+    import array_api_strict as xps
+
+    from chainrule.backends import cpu, namespace
+
+    rng = np.random.default_rng(0)
+    q, k, v = (rng.standard_normal((*lead, n, 3)) for n in (4, 5, 5))
+    mask = rng.standard_normal((4, 5)) if with_mask else None
+    grad = rng.standard_normal((*lead, 4, 3))
+    strict = [None if a is None else xps.asarray(a) for a in (q, k, v, mask, keep, grad)]
+    portable = namespace(strict[0])
+    out, saved = cpu.attention(q, k, v, mask, keep, 0.7)
+    want, want_saved = portable.attention(*strict[:5], 0.7)
+    assert saved[0] == path
+    np.testing.assert_allclose(out, np.asarray(want), rtol=1e-12, atol=1e-14)
+    needs = (True, True, True, with_mask)
+    got = cpu.attention_backward(saved, grad, needs)
+    wanted = portable.attention_backward(want_saved, strict[5], needs)
+    for a, b in zip(got, wanted):
+        if a is None:
+            assert not with_mask  # only the mask's gradient may be left out
+            continue
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-11, atol=1e-13)
+        assert np.isfinite(a).all()
 
 
 def test_sdpa_grads_only_where_needed():

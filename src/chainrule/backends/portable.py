@@ -327,6 +327,37 @@ class Portable:
             xp.sum(grad, axis=lead) if needs_grad[2] else None,  # sum dL/dy
         )
 
+    def attention(
+        self, q: Any, k: Any, v: Any, mask: Any, keep: Any, scale: float
+    ) -> tuple[Any, tuple[Any, ...]]:
+        """softmax(q k^T * scale + mask, where keep) v, and what backward needs."""
+        xp = self.xp
+        scores = xp.matmul(q, _swap_last(xp, k)) * scale
+        if mask is not None:
+            scores = scores + mask
+        if keep is not None:
+            scores = xp.where(keep, scores, -math.inf)
+        top = xp.max(scores, axis=-1, keepdims=True)
+        top = xp.where(top == -math.inf, 0.0, top)  # a row with nothing kept: exp gives 0s
+        weights = xp.exp(scores - top)
+        total = xp.sum(weights, axis=-1, keepdims=True)
+        probs = weights / xp.where(total == 0, 1.0, total)
+        return xp.matmul(probs, v), (q, k, v, probs, scale)
+
+    def attention_backward(self, saved: tuple[Any, ...], grad: Any, needs: Any) -> Grads:
+        """dL/dq, dL/dk, dL/dv and dL/dscores (the mask's), of the broadcast shapes, or None
+        where ``needs`` says so; the rule sums them back to the inputs' shapes."""
+        xp, (q, k, v, probs, scale) = self.xp, saved
+        grad_v = xp.matmul(_swap_last(xp, probs), grad) if needs[2] else None  # P^T g
+        if not (needs[0] or needs[1] or needs[3]):
+            return None, None, grad_v, None
+        # dL/dscores = P * (dL/dP - rowsum(dL/dP * P)), dL/dP = dL/dout v^T
+        grad_p = xp.matmul(grad, _swap_last(xp, v))
+        grad_s = probs * (grad_p - xp.sum(grad_p * probs, axis=-1, keepdims=True))
+        grad_q = xp.matmul(grad_s, k) * scale if needs[0] else None
+        grad_k = xp.matmul(_swap_last(xp, grad_s), q) * scale if needs[1] else None
+        return grad_q, grad_k, grad_v, grad_s
+
     def batch_norm_forward(
         self, x: Any, weight: Any, bias: Any, *stats: Any
     ) -> tuple[Any, tuple[Any, ...]]:
@@ -376,3 +407,8 @@ def _channel_axes(shape: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, .
     values, and the count of values per channel."""
     axes = (0, *range(2, len(shape)))
     return axes, (1, shape[1], *(1,) * (len(shape) - 2)), math.prod(shape) // shape[1]
+
+
+def _swap_last(xp: Any, a: Any) -> Any:
+    """``a`` with its last two axes swapped (a view on NumPy; any namespace's permute_dims)."""
+    return xp.permute_dims(a, (*range(a.ndim - 2), a.ndim - 1, a.ndim - 2))

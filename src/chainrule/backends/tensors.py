@@ -292,3 +292,4 @@ avg_pool2d_forward, avg_pool2d_backward = _rules.avg_pool2d_forward, _rules.avg_
 batch_norm_forward, batch_norm_backward = _rules.batch_norm_forward, _rules.batch_norm_backward
 gelu_tanh, gelu_tanh_backward = _rules.gelu_tanh, _rules.gelu_tanh_backward
 standardise, standardise_backward = _rules.standardise, _rules.standardise_backward
+attention, attention_backward = _rules.attention, _rules.attention_backward
