@@ -243,7 +243,8 @@ def standardise(
     x: np.ndarray, weight: Any, bias: Any, axes: tuple[int, ...], eps: float
 ) -> tuple[np.ndarray, tuple[Any, ...]]:
     """Portable's ``standardise`` over the trailing axes of a contiguous float array, seen as
-    rows: sums as matrix-vector products, fewer passes (forward and backward 1.15x faster)."""
+    rows: sums as matrix-vector products, fewer passes (forward and backward 1.15x faster
+    on the names GPT's; python -m bench.kernels, ln_gpt)."""
     first = x.ndim - len(axes)
     if not (
         x.dtype in _GEMV_DTYPES
