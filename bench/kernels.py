@@ -36,7 +36,7 @@ def _pair(shape: tuple[int, ...], rng: np.random.Generator) -> tuple[cr.Tensor, 
     return cr.tensor(data, requires_grad=True), torch.from_numpy(data).requires_grad_()
 
 
-def _run(ours: Callable, theirs: Callable, *inputs: tuple) -> Case:
+def _forward_backward(ours: Callable, theirs: Callable, *inputs: tuple) -> Case:
     """forward + backward (against a fixed upstream gradient) of each contender."""
     rng = np.random.default_rng(1)
     mine, yours = zip(*inputs)
@@ -73,7 +73,7 @@ def conv(batch: int, channels: int, size: int, out: int, kernel: int) -> Callabl
         rng = np.random.default_rng(0)
         x = _pair((batch, channels, size, size), rng)
         w = _pair((out, channels, kernel, kernel), rng)
-        timed = _run(F.conv2d, TF.conv2d, x, w)
+        timed = _forward_backward(F.conv2d, TF.conv2d, x, w)
         rows = batch * (size - kernel + 1) ** 2
         cols = rng.standard_normal((rows, channels * kernel * kernel)).astype(np.float32)
         w_mat = rng.standard_normal((channels * kernel * kernel, out)).astype(np.float32)
@@ -89,11 +89,11 @@ def after_conv(op: str, batch: int, channels: int, size: int) -> Callable[[], Ca
         rng = np.random.default_rng(0)
         x = _after_conv(batch, channels, size, rng)
         if op == "max_pool2d":
-            return _run(lambda a: F.max_pool2d(a, 2), lambda a: TF.max_pool2d(a, 2), x)
+            return _forward_backward(lambda a: F.max_pool2d(a, 2), lambda a: TF.max_pool2d(a, 2), x)
         if op == "relu":
-            return _run(F.relu, TF.relu, x)
+            return _forward_backward(F.relu, TF.relu, x)
         w, b = _pair((channels,), rng), _pair((channels,), rng)
-        return _run(
+        return _forward_backward(
             lambda a, w, b: F.batch_norm(a, None, None, w, b, training=True),
             lambda a, w, b: TF.batch_norm(a, None, None, w, b, training=True),
             x, w, b,
@@ -109,27 +109,27 @@ def gpt_op(op: str) -> Callable[[], Case]:
         rng = np.random.default_rng(0)
         if op == "layer_norm":
             x, w, b = _pair((32, 16, 64), rng), _pair((64,), rng), _pair((64,), rng)
-            return _run(
+            return _forward_backward(
                 lambda a, w, b: F.layer_norm(a, (64,), w, b),
                 lambda a, w, b: TF.layer_norm(a, (64,), w, b),
                 x, w, b,
             )  # fmt: skip
         if op == "gelu":
             x = _pair((32, 16, 256), rng)
-            return _run(
+            return _forward_backward(
                 lambda a: F.gelu(a, approximate="tanh"),
                 lambda a: TF.gelu(a, approximate="tanh"),
                 x,
             )
         if op == "attention":
             q, k, v = (_pair((32, 4, 16, 16), rng) for _ in range(3))
-            return _run(
+            return _forward_backward(
                 lambda *a: F.scaled_dot_product_attention(*a, is_causal=True),
                 lambda *a: TF.scaled_dot_product_attention(*a, is_causal=True),
                 q, k, v,
             )  # fmt: skip
         x, w, b = _pair((32, 16, 64), rng), _pair((192, 64), rng), _pair((192,), rng)
-        timed = _run(F.linear, TF.linear, x, w, b)
+        timed = _forward_backward(F.linear, TF.linear, x, w, b)
         x2, g = x[0].data.reshape(-1, 64), rng.standard_normal((512, 192)).astype(np.float32)
         w_data = w[0].data
         timed["numpy GEMMs"] = lambda: (x2 @ w_data.T, g @ w_data, g.T @ x2)
