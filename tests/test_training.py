@@ -32,12 +32,12 @@ def small_config(out, optimizer: str = "sgd") -> TrainConfig:
     )
 
 
-@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
-def test_resume_after_interruption_ends_with_identical_weights(tmp_path, monkeypatch, optimizer):
-    train(small_config(tmp_path / "whole", optimizer), log=quiet)
-    whole = cr.load(tmp_path / "whole" / "model.safetensors")
-
-    real_evaluate = mnist.evaluate
+def _whole_and_resumed(tmp_path, monkeypatch, task, config_for):
+    """Train ``config_for(folder)`` whole, then again with a KeyboardInterrupt after epoch 2's
+    training (its checkpoint not yet written), then resume that run: (whole weights,
+    resumed weights, the resume's metrics)."""
+    train(config_for(tmp_path / "whole"), log=quiet)
+    real_evaluate = task.evaluate
     calls = []
 
     def interrupted_evaluate(*args, **kwargs):
@@ -46,14 +46,22 @@ def test_resume_after_interruption_ends_with_identical_weights(tmp_path, monkeyp
             raise KeyboardInterrupt
         return real_evaluate(*args, **kwargs)
 
-    monkeypatch.setattr(mnist, "evaluate", interrupted_evaluate)
+    monkeypatch.setattr(task, "evaluate", interrupted_evaluate)
     with pytest.raises(KeyboardInterrupt):
-        train(small_config(tmp_path / "cut", optimizer), log=quiet)
-    monkeypatch.setattr(mnist, "evaluate", real_evaluate)
+        train(config_for(tmp_path / "cut"), log=quiet)
+    monkeypatch.setattr(task, "evaluate", real_evaluate)
     assert not (tmp_path / "cut" / "model.safetensors").exists()
 
     metrics = train(TrainConfig(), log=quiet, resume=tmp_path / "cut")
-    resumed = cr.load(tmp_path / "cut" / "model.safetensors")
+    whole = cr.load(tmp_path / "whole" / "model.safetensors")
+    return whole, cr.load(tmp_path / "cut" / "model.safetensors"), metrics
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_resume_after_interruption_ends_with_identical_weights(tmp_path, monkeypatch, optimizer):
+    whole, resumed, metrics = _whole_and_resumed(
+        tmp_path, monkeypatch, mnist, lambda out: small_config(out, optimizer)
+    )
     assert [h["epoch"] for h in metrics["history"]] == [1, 2, 3]
     for key in whole:
         np.testing.assert_array_equal(resumed[key], whole[key], err_msg=key)
@@ -61,26 +69,9 @@ def test_resume_after_interruption_ends_with_identical_weights(tmp_path, monkeyp
 
 def test_gpt_resume_after_interruption_ends_with_identical_weights(tmp_path, monkeypatch):
     config = TrainConfig(model="gpt", epochs=2, limit=300, batch_size=64, seed=3)
-    train(replace(config, out=str(tmp_path / "whole")), log=quiet)
-    whole = cr.load(tmp_path / "whole" / "model.safetensors")
-
-    real_evaluate = names.evaluate
-    calls = []
-
-    def interrupted_evaluate(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:  # epoch 2's training is done, its checkpoint not yet written
-            raise KeyboardInterrupt
-        return real_evaluate(*args, **kwargs)
-
-    monkeypatch.setattr(names, "evaluate", interrupted_evaluate)
-    with pytest.raises(KeyboardInterrupt):
-        train(replace(config, out=str(tmp_path / "cut")), log=quiet)
-    monkeypatch.setattr(names, "evaluate", real_evaluate)
-    assert not (tmp_path / "cut" / "model.safetensors").exists()
-
-    metrics = train(TrainConfig(), log=quiet, resume=tmp_path / "cut")
-    resumed = cr.load(tmp_path / "cut" / "model.safetensors")
+    whole, resumed, metrics = _whole_and_resumed(
+        tmp_path, monkeypatch, names, lambda out: replace(config, out=str(out))
+    )
     assert [h["epoch"] for h in metrics["history"]] == [1, 2] and metrics["model"] == "gpt"
     assert metrics["test_loss"] == json.loads((tmp_path / "whole" / "metrics.json").read_text())[
         "test_loss"
@@ -88,6 +79,7 @@ def test_gpt_resume_after_interruption_ends_with_identical_weights(tmp_path, mon
     assert len(whole) == len(resumed) > 10
     for key in whole:
         np.testing.assert_array_equal(resumed[key], whole[key], err_msg=key)
+
 
 def test_divergence_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
     real_save = loop.save_run_state
