@@ -6,6 +6,8 @@ import json
 import platform
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,3 +45,22 @@ def peak_rss_mib(command: list[str]) -> float:
         [sys.executable, "-c", wrapper, *command], capture_output=True, text=True, check=True
     )
     return float(done.stdout)
+
+
+def interleave(
+    contenders: dict[str, Callable[[], Any]], rounds: int, calls: int, pause: float, warmup: int = 0
+) -> dict[str, list[float]]:
+    """Seconds per call of each contender: each round times a block of ``calls`` back-to-back
+    calls of each, in an order that rotates from round to round, after a ``pause`` (spinning
+    BLAS threads of the previous block settle); the first ``warmup`` rounds are not kept."""
+    seconds: dict[str, list[float]] = {name: [] for name in contenders}
+    names = list(contenders)
+    for round_ in range(warmup + rounds):
+        for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
+            time.sleep(pause)
+            start = time.perf_counter()
+            for _ in range(calls):
+                contenders[name]()
+            if round_ >= warmup:
+                seconds[name].append((time.perf_counter() - start) / calls)
+    return seconds

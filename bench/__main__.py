@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
-from . import eager_floor, machine, save, steps
+from . import eager_floor, interleave, machine, save, steps
 
 WORKLOADS = {
     "mlp": {
@@ -57,14 +56,6 @@ WORKLOADS = {
 PAUSE_SECONDS = 0.15
 
 
-def time_block(step: steps.Step, count: int) -> float:
-    """Mean seconds per call over ``count`` back-to-back calls."""
-    start = time.perf_counter()
-    for _ in range(count):
-        step()
-    return (time.perf_counter() - start) / count
-
-
 def run_workload(name: str, rounds: int) -> dict:
     spec = WORKLOADS[name]
     data = spec["data"]()
@@ -75,14 +66,10 @@ def run_workload(name: str, rounds: int) -> dict:
         except ImportError:
             print(f"{name}: {who} is not installed, left out")
     for step in contenders.values():  # warm up: first calls allocate and import
-        time_block(step, max(1, spec["steps_per_block"] // 5))
-    times: dict[str, list[float]] = {who: [] for who in contenders}
+        for _ in range(max(1, spec["steps_per_block"] // 5)):
+            step()
+    times = interleave(contenders, rounds, spec["steps_per_block"], PAUSE_SECONDS)
     names = list(contenders)
-    for round_ in range(rounds):
-        order = names[round_ % len(names) :] + names[: round_ % len(names)]
-        for who in order:
-            time.sleep(PAUSE_SECONDS)
-            times[who].append(time_block(contenders[who], spec["steps_per_block"]))
     pairs = [("chainrule", other) for other in names if other != "chainrule"]
     pairs += [pair for pair in spec.get("also", []) if set(pair) <= set(names)]
     ratios = {f"{a}/{b}": [x / y for x, y in zip(times[a], times[b])] for a, b in pairs}

@@ -20,7 +20,6 @@ import argparse
 import json
 import platform
 import statistics
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +32,8 @@ from chainrule import optim
 from chainrule.data import load_mnist
 from chainrule.nn import functional as F
 from chainrule.training import build_model
+
+from . import interleave
 
 BATCH_SIZE = 128
 PAUSE_S = 0.2
@@ -151,17 +152,7 @@ def main() -> None:
     with cr.no_grad():
         floor = gemm_floor(model, images)
     contenders = {"chainrule": chainrule_step, "pytorch": pytorch_step, "gemm_floor": floor}
-    seconds: dict[str, list[float]] = {name: [] for name in contenders}
-    names = list(contenders)
-    for round_ in range(args.warmup + args.rounds):
-        order = names[round_ % len(names) :] + names[: round_ % len(names)]
-        for name in order:
-            time.sleep(PAUSE_S)
-            start = time.perf_counter()
-            for _ in range(args.steps):
-                contenders[name]()
-            if round_ >= args.warmup:
-                seconds[name].append((time.perf_counter() - start) / args.steps)
+    seconds = interleave(contenders, args.rounds, args.steps, PAUSE_S, args.warmup)
 
     ratios = [a / b for a, b in zip(seconds["chainrule"], seconds["pytorch"])]
     over_floor = {

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 
 import numpy as np
 import torch
@@ -102,6 +101,8 @@ def gemm_floor(model: GPT, batch: int, block: int) -> callable:
 
 
 def main() -> None:
+    from . import interleave  # here: tests load this file by its path, outside the package
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--steps", type=int, default=5)
@@ -148,16 +149,7 @@ def main() -> None:
         "pytorch": pytorch_step,
         "gemm_floor": gemm_floor(ours, args.batch, args.block),
     }
-    seconds: dict[str, list[float]] = {name: [] for name in contenders}
-    names = list(contenders)
-    for round_ in range(args.warmup + args.rounds):
-        for name in names[round_ % 3 :] + names[: round_ % 3]:
-            time.sleep(PAUSE_S)
-            start = time.perf_counter()
-            for _ in range(args.steps):
-                contenders[name]()
-            if round_ >= args.warmup:
-                seconds[name].append((time.perf_counter() - start) / args.steps)
+    seconds = interleave(contenders, args.rounds, args.steps, PAUSE_S, args.warmup)
     for name, times in seconds.items():
         print(f"{name}: {statistics.median(times) * 1e3:.2f} ms a step (median)")
     for a, b in (("chainrule", "pytorch"), ("chainrule", "gemm_floor"), ("pytorch", "gemm_floor")):

@@ -25,7 +25,7 @@ import torch.nn.functional as TF
 import chainrule as cr
 import chainrule.nn.functional as F
 
-from . import machine, save
+from . import interleave, machine, save
 
 PAUSE_S = 0.1
 Case = dict[str, Callable[[], None]]
@@ -161,16 +161,7 @@ def time_case(case: Case, rounds: int) -> dict[str, list[float]]:
     start = time.perf_counter()
     case["chainrule"]()
     calls = max(3, int(0.05 / max(time.perf_counter() - start, 1e-6)))
-    times: dict[str, list[float]] = {name: [] for name in case}
-    names = list(case)
-    for round_ in range(rounds):
-        for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
-            time.sleep(PAUSE_S)
-            start = time.perf_counter()
-            for _ in range(calls):
-                case[name]()
-            times[name].append((time.perf_counter() - start) / calls)
-    return times
+    return interleave(case, rounds, calls, PAUSE_S)
 
 
 def markdown(results: dict[str, dict[str, list[float]]]) -> str:

@@ -19,7 +19,6 @@ import argparse
 import importlib.util
 import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ import chainrule.nn.functional as F
 from chainrule import optim
 from chainrule.data import load_mnist
 
-from . import peak_rss_mib
+from . import interleave, peak_rss_mib
 
 BATCH_SIZE = 64
 PAUSE_S = 0.2
@@ -150,15 +149,7 @@ def main() -> None:
     first = chainrule_step(), pytorch_step()
     assert abs(first[0] - first[1]) < 1e-4, f"the twins disagree: losses {first}"
     contenders = {"chainrule": chainrule_step, "pytorch": pytorch_step}
-    seconds: dict[str, list[float]] = {name: [] for name in contenders}
-    for round_ in range(args.warmup + args.rounds):
-        for name in list(contenders)[:: 1 if round_ % 2 else -1]:
-            time.sleep(PAUSE_S)
-            start = time.perf_counter()
-            for _ in range(args.steps):
-                contenders[name]()
-            if round_ >= args.warmup:
-                seconds[name].append((time.perf_counter() - start) / args.steps)
+    seconds = interleave(contenders, args.rounds, args.steps, PAUSE_S, args.warmup)
     ratios = [a / b for a, b in zip(seconds["chainrule"], seconds["pytorch"])]
     for name, times in seconds.items():
         print(f"{name}: {statistics.median(times) * 1e3:.1f} ms a step (median)")
