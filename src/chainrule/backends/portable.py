@@ -332,7 +332,7 @@ class Portable:
     ) -> tuple[Any, tuple[Any, ...]]:
         """softmax(q k^T * scale + mask, where keep) v, and what backward needs."""
         xp = self.xp
-        scores = xp.matmul(q, _swap_last(xp, k)) * scale
+        scores = xp.matmul(q, xp.matrix_transpose(k)) * scale
         if mask is not None:
             scores = scores + mask
         if keep is not None:
@@ -348,14 +348,14 @@ class Portable:
         """dL/dq, dL/dk, dL/dv and dL/dscores (the mask's), of the broadcast shapes, or None
         where ``needs`` says so; the rule sums them back to the inputs' shapes."""
         xp, (q, k, v, probs, scale) = self.xp, saved
-        grad_v = xp.matmul(_swap_last(xp, probs), grad) if needs[2] else None  # P^T g
+        grad_v = xp.matmul(xp.matrix_transpose(probs), grad) if needs[2] else None  # P^T g
         if not (needs[0] or needs[1] or needs[3]):
             return None, None, grad_v, None
         # dL/dscores = P * (dL/dP - rowsum(dL/dP * P)), dL/dP = dL/dout v^T
-        grad_p = xp.matmul(grad, _swap_last(xp, v))
+        grad_p = xp.matmul(grad, xp.matrix_transpose(v))
         grad_s = probs * (grad_p - xp.sum(grad_p * probs, axis=-1, keepdims=True))
         grad_q = xp.matmul(grad_s, k) * scale if needs[0] else None
-        grad_k = xp.matmul(_swap_last(xp, grad_s), q) * scale if needs[1] else None
+        grad_k = xp.matmul(xp.matrix_transpose(grad_s), q) * scale if needs[1] else None
         return grad_q, grad_k, grad_v, grad_s
 
     def batch_norm_forward(
@@ -407,8 +407,3 @@ def _channel_axes(shape: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, .
     values, and the count of values per channel."""
     axes = (0, *range(2, len(shape)))
     return axes, (1, shape[1], *(1,) * (len(shape) - 2)), math.prod(shape) // shape[1]
-
-
-def _swap_last(xp: Any, a: Any) -> Any:
-    """``a`` with its last two axes swapped (a view on NumPy; any namespace's permute_dims)."""
-    return xp.permute_dims(a, (*range(a.ndim - 2), a.ndim - 1, a.ndim - 2))

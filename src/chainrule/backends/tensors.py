@@ -153,6 +153,10 @@ def permute_dims(x: Tensor, axes: tuple[int, ...]) -> Tensor:
     return ops.Transpose.apply(x, axes=tuple(axes))
 
 
+def matrix_transpose(x: Tensor) -> Tensor:
+    return permute_dims(x, (*range(x.ndim - 2), x.ndim - 1, x.ndim - 2))
+
+
 def concat(arrays: Any, axis: int = 0) -> Tensor:
     return ops.Concat.apply(*arrays, axis=axis)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..autograd import Function
 from ..backends import unbroadcast
 from ._shared import Array, Grads
@@ -38,9 +36,9 @@ class MatMul(Function, fresh_grads=True):
         g2 = xp.reshape(g2, (*g2.shape[:-1], 1, g2.shape[-1])) if a.ndim == 1 else g2
         grad_a = grad_b = None
         if self.needs_grad[0]:  # dL/da = dL/dy @ b^T, summed over broadcast batch dims
-            grad_a = xp.reshape(unbroadcast(g2 @ _swap_last(xp, b2), a2.shape), a.shape)
+            grad_a = xp.reshape(unbroadcast(g2 @ xp.matrix_transpose(b2), a2.shape), a.shape)
         if self.needs_grad[1]:  # dL/db = a^T @ dL/dy
-            grad_b = xp.reshape(unbroadcast(_swap_last(xp, a2) @ g2, b2.shape), b.shape)
+            grad_b = xp.reshape(unbroadcast(xp.matrix_transpose(a2) @ g2, b2.shape), b.shape)
         return grad_a, grad_b
 
 
@@ -56,12 +54,6 @@ def _matmul_error(a: Array, b: Array) -> ValueError:
             f"matmul: shapes {a.shape} and {b.shape} are not aligned ({a.shape[-1]} != {k_b})"
         )
     return ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} do not broadcast")
-
-
-def _swap_last(xp: Any, x: Array) -> Array:
-    axes = list(range(x.ndim))
-    axes[-1], axes[-2] = axes[-2], axes[-1]
-    return xp.permute_dims(x, tuple(axes))
 
 
 class Linear(Function, fresh_grads=True):
