@@ -33,18 +33,21 @@ def save(out: str | Path, stem: str, report: dict[str, Any], table: str) -> None
     print(table)
 
 
-def peak_rss_mib(command: list[str]) -> float:
-    """The peak resident memory of ``command``, run as the only child of a fresh wrapper
-    process, so the reading is its own."""
+def run_measured(command: list[str]) -> dict[str, Any]:
+    """Run ``command`` as the only child of a fresh wrapper process, so the readings are its
+    own: its wall seconds from start to exit, its peak resident memory and its output."""
     wrapper = (
-        "import resource, subprocess, sys;"
-        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL);"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)"
+        "import json, resource, subprocess, sys, time;"
+        "t = time.perf_counter();"
+        "out = subprocess.run(sys.argv[1:], capture_output=True, text=True, check=True).stdout;"
+        "s = time.perf_counter() - t;"
+        "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024;"
+        "print(json.dumps({'seconds': s, 'peak_rss_mib': rss, 'stdout': out}))"
     )
     done = subprocess.run(
         [sys.executable, "-c", wrapper, *command], capture_output=True, text=True, check=True
     )
-    return float(done.stdout)
+    return json.loads(done.stdout)
 
 
 def interleave(

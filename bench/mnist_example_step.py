@@ -29,7 +29,7 @@ import chainrule.nn.functional as F
 from chainrule import optim
 from chainrule.data import load_mnist
 
-from . import interleave, peak_rss_mib
+from . import interleave, run_measured
 
 BATCH_SIZE = 64
 PAUSE_S = 0.2
@@ -101,7 +101,7 @@ def memory(steps: int) -> None:
     """Each contender's peak RSS over ``steps`` steps, each in a fresh process."""
     for name in ("chainrule", "pytorch"):
         command = [sys.executable, "-m", "bench.mnist_example_step", "--alone", name]
-        peak = peak_rss_mib([*command, "--memory", str(steps)])
+        peak = run_measured([*command, "--memory", str(steps)])["peak_rss_mib"]
         print(f"{name}: peak RSS {peak:.0f} MiB over {steps} training steps")
 
 

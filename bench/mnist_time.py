@@ -13,10 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from . import run_measured
 
 TORCH_SCRIPT = r"""
 import time, sys
@@ -56,22 +57,15 @@ print(f"test accuracy: {accuracy:.4f}", flush=True)
 
 
 def measure(command: list[str]) -> dict[str, float | str]:
-    """Run ``command`` under a wrapper process so its peak RSS is its own."""
-    wrapper = (
-        "import resource, subprocess, sys, json, time;"
-        "t = time.perf_counter();"
-        "out = subprocess.run(sys.argv[1:], capture_output=True, text=True, check=True).stdout;"
-        "s = time.perf_counter() - t;"
-        "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024;"
-        "lines = out.splitlines();"
-        "print(json.dumps({'seconds': round(s, 2), 'peak_rss_mib': round(rss, 1),"
-        " 'epochs': sum(l.startswith('epoch') for l in lines),"
-        " 'final': [l for l in lines if l.startswith('test accuracy')][-1]}))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", wrapper, *command], capture_output=True, text=True, check=True
-    )
-    return json.loads(done.stdout)
+    """One run of ``command`` (bench.run_measured): seconds, peak RSS, epochs, final line."""
+    run = run_measured(command)
+    lines = run["stdout"].splitlines()
+    return {
+        "seconds": round(run["seconds"], 2),
+        "peak_rss_mib": round(run["peak_rss_mib"], 1),
+        "epochs": sum(line.startswith("epoch") for line in lines),
+        "final": [line for line in lines if line.startswith("test accuracy")][-1],
+    }
 
 
 def main() -> None:
