@@ -9,6 +9,8 @@ inside the helper, so importing this module never needs it.
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -146,3 +148,10 @@ def bench_module(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def run_cli(*args: str, cwd: Any = None) -> subprocess.CompletedProcess:
+    """``python -m chainrule ARGS`` in a fresh process, its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "chainrule", *args], capture_output=True, text=True, cwd=cwd
+    )

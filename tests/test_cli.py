@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 
 import numpy as np
@@ -13,12 +12,7 @@ import pytest
 import chainrule as cr
 from chainrule.cli import main
 from chainrule.training import build_model
-
-
-def run_cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "chainrule", *args], capture_output=True, text=True, cwd=cwd
-    )
+from helpers import run_cli
 
 
 @pytest.fixture(scope="module")

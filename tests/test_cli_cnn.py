@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from chainrule.training import RECIPES, TrainConfig, build_model, resolve
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "chainrule", *args], capture_output=True, text=True
-    )
+from helpers import run_cli
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from chainrule.cli import main
 from chainrule.explain import explain, load_function, seed_network
 from chainrule.viz import render
+from helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 ATOL = 6e-5  # the worked example rounds to 4 decimals, as in test_seeds
@@ -194,11 +194,7 @@ def test_explain_cli_graph_errors(tmp_path, capsys, spec, message):
 
 
 def test_explain_module_entry_point(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "chainrule", "explain", "--out", str(tmp_path / "g.dot")],
-        capture_output=True,
-        text=True,
-    )
+    done = run_cli("explain", "--out", str(tmp_path / "g.dot"))
     assert done.returncode == 0, done.stderr
     assert "  o3 = Sigmoid(z3) = Sigmoid(0.5948) = 0.6445" in done.stdout
 

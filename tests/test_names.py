@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from chainrule.data import load_names
 from chainrule.training import TrainConfig, load_model, names
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "chainrule", *args], capture_output=True, text=True
-    )
+from helpers import run_cli
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ import chainrule.nn as nn
 import chainrule.nn.functional as F
 from chainrule import ops
 from chainrule.cli import main
+from helpers import run_cli
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
@@ -548,9 +549,7 @@ def tiny_runs(tmp_path_factory):
     for model, limit in (("mlp", "256"), ("gpt", "64")):  # the CNN's own case covers it
         out = tmp_path_factory.mktemp(model)
         args = ["train", "--model", model, "--limit", limit, "--epochs", "1", "--out", str(out)]
-        done = subprocess.run(
-            [sys.executable, "-m", "chainrule", *args], capture_output=True, text=True
-        )
+        done = run_cli(*args)
         assert done.returncode == 0, done.stderr
         runs[model] = out
     return runs

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from dataclasses import replace
 
 import numpy as np
@@ -20,6 +18,7 @@ from chainrule.training import (
     names,
     train,
 )
+from helpers import run_cli
 
 
 def quiet(_: str) -> None:
@@ -102,9 +101,7 @@ def test_divergence_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
 
 def test_cli_divergence_is_one_line_suggesting_a_lower_lr(tmp_path):
     command = ["train", "--lr", "1000", "--limit", "2000", "--epochs", "1", "--out", str(tmp_path)]
-    done = subprocess.run(
-        [sys.executable, "-m", "chainrule", *command], capture_output=True, text=True
-    )
+    done = run_cli(*command)
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1, done.stderr
     assert "try a lower learning rate (--lr 0.1)" in done.stderr  # the recipe's, not 1000 / 10
@@ -126,11 +123,7 @@ def test_divergence_hint_is_min_of_lr_over_10_and_the_default(model, optimizer, 
 
 
 def test_resume_from_a_folder_without_checkpoint_is_a_clear_error(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "chainrule", "train", "--resume", str(tmp_path)],
-        capture_output=True,
-        text=True,
-    )
+    done = run_cli("train", "--resume", str(tmp_path))
     assert done.returncode == 2
     assert CHECKPOINT in done.stderr and "Traceback" not in done.stderr
 
