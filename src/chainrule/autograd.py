@@ -54,7 +54,7 @@ class Function:
     # so the slots stay as they are). ``inputs`` and ``params`` (the forward's keywords) are
     # the graph's structure and outlive backward, so a graph can be drawn after it; ``saved``
     # holds whatever a primitive's backward needs (arrays, shapes, axes, flags), hence
-    # ``Any``, and ``_release`` sets it to None once backward has used it.
+    # ``Any``, and the engine sets it to None once backward has used it.
     inputs: tuple[Tensor, ...]
     needs_grad: tuple[bool, ...]
     consumers: int  # how many recorded nodes take this one's output (edges, counted once each)
@@ -67,10 +67,12 @@ class Function:
     # without checking for sharing. Declared per class, ``class Add(Function,
     # fresh_grads=True)``, and not inherited: a subclass with its own backward is checked.
     _fresh_grads = False
+    _state_in_dict = False  # a user subclass without __slots__ keeps its saved state there
 
     def __init_subclass__(cls, fresh_grads: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._fresh_grads = fresh_grads
+        cls._state_in_dict = bool(cls.__dictoffset__)
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__}: forward is not implemented")
@@ -101,12 +103,6 @@ class Function:
     def save_for_backward(self, *arrays: np.ndarray) -> None:
         """Keep the arrays ``backward`` needs; read back as ``self.saved``."""
         self.saved = arrays
-
-    def _release(self) -> None:
-        """Drop the saved state once backward has used it; the structure stays for drawing."""
-        if type(self).__dictoffset__:  # a user subclass keeps its state in __dict__
-            self.__dict__.clear()
-        self.saved = None  # type: ignore[assignment]  # the "released" sentinel
 
     @property
     def released(self) -> bool:
@@ -419,8 +415,10 @@ def backprop(
                 pending[parent_ctx] = edges_left
             else:  # its last consumer is done: its backward may run (its count is not read again)
                 ready.append(parent_ctx)
-        if release:
-            ctx._release()
+        if release:  # its saved state goes; the structure stays, for drawing
+            if ctx._state_in_dict:
+                ctx.__dict__.clear()
+            ctx.saved = None  # type: ignore[assignment]  # the "released" sentinel
         if hooked is not None:
             _leaf_edges_done(ctx, hooked)
 

@@ -419,7 +419,7 @@ class Tensor:
                 )
         if not self.data.flags.writeable:
             raise ValueError(f"{op}: the tensor's array is read-only; update a copy instead")
-        return [_data(x) for x in operands]
+        return [x.data if isinstance(x, Tensor) else x for x in operands]
 
     def _update(self, op: str, ufunc: Any, *others: Any, alpha: Any = 1) -> Tensor:
         """``ufunc(self.data, alpha * others[0], *others[1:], out=self.data)``, checked."""

@@ -58,6 +58,8 @@ def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
     lead = len(grad.shape) - len(shape)
     xp = namespace(grad)
     if lead and grad.shape[lead:] == shape:  # NOTE: a bias's case, one fresh array, no reshape
+        if lead == 1 and len(shape) == 1:  # rows: sum_rows takes one row as a copy, not a sum
+            return xp.sum_rows(grad)
         return xp.sum(grad, axis=tuple(range(lead)))
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1

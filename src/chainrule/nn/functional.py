@@ -250,9 +250,11 @@ def logsigmoid(input: Any) -> Tensor:
 # ---------------------------------------------------------------------- losses
 def _pointwise(op: str, input: Any, target: Any, reduction: str) -> tuple[Tensor, Tensor]:
     """An elementwise loss's input and target as Tensors of one shape, its reduction checked."""
-    input = _tensor(input, op)
-    target = _target(target, input, op)
-    if input.shape != target.shape:
+    tensors = type(input) is Tensor and type(target) is Tensor
+    if not tensors or target.data.dtype != input.data.dtype:  # NOTE: else three calls fewer
+        input = _tensor(input, op)
+        target = _target(target, input, op)
+    if input.data.shape != target.data.shape:
         raise ValueError(
             f"{op}: input of shape {input.shape} and target of shape {target.shape} differ"
         )

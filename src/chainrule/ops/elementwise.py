@@ -138,7 +138,10 @@ class Pow(Function, fresh_grads=True):
         grad_a = grad_b = None
         if self.needs_grad[0] and b.ndim == 0 and not self.needs_grad[1]:  # a ** c
             c = float(b)  # NOTE: x ** 2 and the like, without the mask's four passes
-            grad_a = grad * c * a ** (c - 1) if c else xp.zeros_like(grad)
+            if c == 2:  # a square (a loss's): 2a is exact, and no Python scalar meets an array
+                grad_a = grad * (a + a)
+            else:
+                grad_a = grad * c * a ** (c - 1) if c else xp.zeros_like(grad)
         elif self.needs_grad[0]:  # dL/da = dL/dy * b a^(b-1)
             grad_a = unbroadcast(grad * b * a ** xp.where(b == 0, 0, b - 1), a.shape)
         if self.needs_grad[1]:  # dL/db = dL/dy * a^b ln a
