@@ -140,14 +140,18 @@ def away_from_zero(
 
 
 def bench_module(name: str) -> ModuleType:
-    """bench/NAME.py, loaded by its path (bench is the repository's, not an installed package),
-    so a test can use the very PyTorch twin a benchmark times."""
-    path = Path(__file__).resolve().parents[1] / "bench" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
-    assert spec is not None and spec.loader is not None, path
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """bench/NAME.py as a module of the repository's bench package, loaded by its path (it is
+    not installed), so a test can use the very code a benchmark times."""
+    if "bench" not in sys.modules:
+        folder = Path(__file__).resolve().parents[1] / "bench"
+        spec = importlib.util.spec_from_file_location(
+            "bench", folder / "__init__.py", submodule_search_locations=[str(folder)]
+        )
+        assert spec is not None and spec.loader is not None, folder
+        package = importlib.util.module_from_spec(spec)
+        sys.modules["bench"] = package
+        spec.loader.exec_module(package)
+    return importlib.import_module(f"bench.{name}")
 
 
 def run_cli(*args: str, cwd: Any = None) -> subprocess.CompletedProcess:

@@ -15,8 +15,7 @@ def keep_freed_memory() -> bool:
     NumPy allocates arrays with malloc. glibc can give large blocks their own fresh pages and
     hand them back to the kernel when freed, so a training step, which allocates arrays of
     the same sizes as the step before, may pay a page fault and a page of zeroing for every
-    4 KiB it touches: about 3,600 faults per step in a loop of MNIST CNN steps, a quarter of
-    its time (``python -m bench.cnn_step``). With this call those blocks stay in the heap and
+    4 KiB it touches, on every step. With this call those blocks stay in the heap and
     are reused, as a caching allocator (jemalloc, tcmalloc) would. The process keeps its
     peak memory instead of returning it. Elsewhere than glibc it does nothing.
 

@@ -145,7 +145,8 @@ class Function:
 
     def _run(self, inputs: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
         # NOTE: the hot path of the whole library; every line here is paid once per op. One
-        # loop gathers arrays and grad flags: two comprehensions cost 0.3 us more per op.
+        # loop gathers arrays and grad flags, not two comprehensions
+        # (python -m bench.choices gather_loop).
         while True:
             arrays: list[np.ndarray] = []
             needs_grad: list[bool] = []
@@ -178,7 +179,7 @@ class Function:
         if _Anomaly.enabled:
             with np.errstate(all="ignore"):
                 check_finite(data, type(self).__name__, "forward")
-        # NOTE: the output's slots set here, not by Tensor(data): 80 ns less per op.
+        # NOTE: the output's slots set here, not by Tensor(data) (bench.choices output_slots).
         out = _new_tensor(Tensor)
         out.data, out.grad, out.name = data, None, None
         if True in needs_grad and _state.enabled:
@@ -204,8 +205,9 @@ def apply_operator(op: type[Function], a: Any, b: Any) -> Tensor:
     """``op`` on ``a`` and ``b``, as a Tensor's arithmetic operators call it.
 
     NOTE: a Python number beside a float NumPy tensor becomes its cached constant here,
-    without ``_run``'s general wrapping: about 1 us less on ``0.5 * x``, ``x ** 2`` and
-    ``lr * p.grad``. Zeros (signed) and everything else are wrapped as ``_run`` wraps them.
+    without ``_run``'s general wrapping, for ``0.5 * x``, ``x ** 2`` and ``lr * p.grad``
+    (python -m bench.choices scalar_operand). Zeros (signed) and everything else are wrapped
+    as ``_run`` wraps them.
     """
     if type(b) in _NUMBERS and b:
         data = a.data

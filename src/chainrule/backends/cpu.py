@@ -1,7 +1,7 @@
 """The NumPy namespace ops run in, with chainrule's tuned kernels; portable twins in portable.py.
 
-The Array API names map to NumPy's fastest spelling (``a.sum(...)`` costs a third of
-``np.sum(a, ...)`` on small arrays); the kernels (``sigmoid``, ``relu``, ``scatter_add``)
+The Array API names map to NumPy's fastest spelling, its methods where it has them
+(python -m bench.choices method_sum); the kernels (``sigmoid``, ``relu``, ``scatter_add``)
 are NumPy-only fast paths, tested against ``portable``'s versions.
 """
 
@@ -64,10 +64,10 @@ from numpy import (  # noqa: F401  (re-exported: the namespace's standard functi
 def constant(value: float, dtype: np.dtype) -> np.ndarray:
     """``value`` as a read-only 0-d array of ``dtype``, made once per pair.
 
-    NOTE: NumPy converts a Python scalar operand on every ufunc call, which doubles the cost
-    of an op on a small array (0.57 vs 0.27 us); a 0-d array of the array's dtype skips that
-    and keeps the result in that dtype. As keys 0.0 == -0.0: pass a zero that may be
-    negative to ``signed_constant``.
+    NOTE: NumPy converts a Python scalar operand on every ufunc call, much of an op's cost on
+    a small array (python -m bench.choices scalar_constant); a 0-d array of the array's dtype
+    skips that and keeps the result in that dtype. As keys 0.0 == -0.0: pass a zero that may
+    be negative to ``signed_constant``.
     """
     array = np.array(value, dtype=dtype)
     array.flags.writeable = False
@@ -80,8 +80,9 @@ def signed_constant(value: float, dtype: np.dtype) -> np.ndarray:
 
 
 # NOTE: NumPy reduces rows (the last axis) slowly when they are short: a sum over rows of
-# 16-256 floats costs 4-6x a matrix-vector product with ones (cpu_conv.last_axis_sums), a max
-# 2-3x a tree of np.maximum over halves. Softmax, layer norm and attention reduce such rows.
+# 16-256 floats takes longer than a matrix-vector product with ones (cpu_conv.last_axis_sums),
+# a max longer than a tree of np.maximum over halves (python -m bench.choices row_sums row_max).
+# Softmax, layer norm and attention reduce such rows.
 _TREE_MAX_ROWS = 64  # the longest rows the tree of maxima is used for
 
 
@@ -176,7 +177,7 @@ def sigmoid(a: np.ndarray) -> np.ndarray:
     return out
 
 
-# NumPy has no erf: the C library's, one element at a time (exact; 0.1 us an element).
+# NumPy has no erf: the C library's, one element at a time (exact, but a call an element).
 _erf, _erfc = np.frompyfunc(math.erf, 1, 1), np.frompyfunc(math.erfc, 1, 1)
 
 
@@ -189,8 +190,8 @@ def erfc(x: np.ndarray) -> np.ndarray:
 
 
 def relu(a: np.ndarray) -> np.ndarray:
-    """max(a, 0) against a 0-d zero of a's dtype (NOTE: 1.2-1.6x faster than a maximum
-    against a zeros array, at every size; python -m bench.kernels, relu_example)."""
+    """max(a, 0) against a 0-d zero of a's dtype (NOTE: faster than a maximum against a
+    zeros array; python -m bench.choices relu_zero)."""
     return np.maximum(a, constant(0, a.dtype))
 
 
@@ -201,14 +202,15 @@ from .portable import GELU_CUBIC, GELU_LINEAR, Portable  # noqa: E402
 def mask(x: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """``x`` where the bool array ``keep`` holds, else 0: the product with the bool array.
 
-    NOTE: 9x faster than ``where(keep, x, 0)`` in NumPy 2.4, and a bool factor needs no
-    float copy of the mask.
+    NOTE: faster than ``where(keep, x, 0)`` (python -m bench.choices mask_multiply), and a
+    bool factor needs no float copy of the mask.
     """
     return x * keep
 
 
 def gelu_tanh(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Portable's ``gelu_tanh`` in two buffers, each pass in place (1.3x faster)."""
+    """Portable's ``gelu_tanh`` in two buffers, each pass in place
+    (python -m bench.choices gelu_tanh_buffers)."""
     t = np.multiply(a, a, out=np.empty_like(a, dtype=np.result_type(a, 0.5)))  # 0-d too
     t *= GELU_CUBIC
     t += GELU_LINEAR
@@ -221,7 +223,8 @@ def gelu_tanh(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def gelu_tanh_backward(a: np.ndarray, t: np.ndarray, grad: np.ndarray) -> np.ndarray:
-    """Portable's ``gelu_tanh_backward`` in two buffers, each pass in place (2x faster)."""
+    """Portable's ``gelu_tanh_backward`` in two buffers, each pass in
+    place (python -m bench.choices gelu_tanh_backward_buffers)."""
     out = np.multiply(t, t, out=np.empty_like(t, dtype=np.result_type(t, grad)))
     np.subtract(1, out, out=out)  # 1 - t^2
     slope = np.multiply(a, a, out=np.empty_like(t))
@@ -243,8 +246,8 @@ def standardise(
     x: np.ndarray, weight: Any, bias: Any, axes: tuple[int, ...], eps: float
 ) -> tuple[np.ndarray, tuple[Any, ...]]:
     """Portable's ``standardise`` over the trailing axes of a contiguous float array, seen as
-    rows: sums as matrix-vector products, fewer passes (forward and backward 1.15x faster
-    on the names GPT's; python -m bench.kernels, ln_gpt)."""
+    rows: sums as matrix-vector products, fewer passes
+    (python -m bench.choices standardise_rows)."""
     first = x.ndim - len(axes)
     if not (
         x.dtype in _GEMV_DTYPES
@@ -308,10 +311,9 @@ def attention(
     """Portable's ``attention``, the scores kept key-major: a (S, ..., L) array, so softmax's
     reductions over the keys run along its first axis, in long vectorised passes.
 
-    NOTE: NumPy reduces short last axes one row at a time: a max over 16 keys costs 5x a
-    pass over the scores. Here (no float mask, a 2-d or no ``keep``, unbroadcast batch
-    dims) forward runs 1.4x and forward + backward 1.25x faster on the names GPT's heads
-    (python -m bench.kernels, attention_gpt).
+    NOTE: NumPy reduces short last axes one row at a time (python -m bench.choices row_max).
+    This path takes no float mask, a 2-d or no ``keep`` and unbroadcast batch dims
+    (python -m bench.choices attention_keys).
     """
     lead = q.shape[:-2]
     if not (
@@ -390,7 +392,7 @@ def _is_basic_index(index: Any) -> bool:
 # ---------------------------------------------------------------------- reduce and movement
 # (functions the reduction and movement rules need)
 def permute_dims(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
-    return x.transpose(axes)  # NOTE: np.permute_dims costs 0.4 us, x.transpose 0.12
+    return x.transpose(axes)  # NOTE: not np.permute_dims (bench.choices transpose_method)
 
 
 def matrix_transpose(x: np.ndarray) -> np.ndarray:
@@ -399,7 +401,7 @@ def matrix_transpose(x: np.ndarray) -> np.ndarray:
 
 def broadcast_copy(x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """``x`` broadcast to ``shape``, as a fresh array (the gradient of a reduction)."""
-    out = np.empty(shape, dtype=x.dtype)  # NOTE: a third of broadcast_to(...).copy()'s cost
+    out = np.empty(shape, dtype=x.dtype)  # NOTE: python -m bench.choices broadcast_copy
     out[...] = x
     return out
 
@@ -425,9 +427,9 @@ def argsort(x: np.ndarray, axis: int = -1, descending: bool = False, stable: boo
 # ---------------------------------------------------------------------- linalg and losses
 # (functions the matmul, linear and loss rules need)
 
-# From this many output elements up, np.matmul runs the GEMM 10-25% faster than ndarray.dot,
-# which costs half of matmul's call on small matrices (a transformer's Linear layers are the
-# former, the 2-3-1 net the latter; python -m bench.gpt_step, python -m bench).
+# From this many output elements up, np.matmul runs the GEMM faster than ndarray.dot, whose
+# call costs less on small matrices (a transformer's Linear layers are the former, the 2-3-1
+# net the latter; python -m bench.choices matmul_large dot_small).
 _MATMUL_MIN_OUT = 8192
 
 
@@ -436,7 +438,8 @@ def dot(
 ) -> np.ndarray:
     """a @ b for matrices, through whichever NumPy call is faster at their size.
 
-    NOTE: an outer product (inner size 1) stays with dot: matmul takes 4x longer there.
+    NOTE: an outer product (inner size 1) stays with dot, where matmul is much slower
+    (python -m bench.choices outer_product).
     The defaults are the fastest names to read: this runs on every step of small nets.
     """
     if len(a) * b.shape[-1] < _MATMUL_MIN_OUT or a.shape[-1] == 1:
@@ -457,15 +460,16 @@ def linear(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
     else:
         out = np.matmul(x, w.T)
     if b is not None and len(out) == 1:
-        out[0] += b  # NOTE: batch 1: a same-shape add costs a third of a broadcast one
+        out[0] += b  # NOTE: batch 1, a same-shape add (bench.choices bias_add_batch1)
     elif b is not None:
         out += b
     return out
 
 
 def sum_rows(x: np.ndarray) -> np.ndarray:
-    """x.sum(axis=0) of a matrix: of one row a copy, 5x cheaper than a sum; of float rows a
-    vector-matrix product with ones, 3-8x cheaper (a Linear layer's bias gradient)."""
+    """x.sum(axis=0) of a matrix (a Linear layer's bias gradient): of one row a copy, of
+    float rows a vector-matrix product with ones, both cheaper than a sum
+    (python -m bench.choices sum_rows_one sum_rows_gemv)."""
     if len(x) == 1:
         return x[0].copy()
     return last_axis_sums(x.T) if x.dtype in _GEMV_DTYPES else x.sum(axis=0)

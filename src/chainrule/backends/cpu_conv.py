@@ -29,19 +29,23 @@ Pair = tuple[int, int]
 # layer) unfold channel-major, (C*KH*KW, N*OH*OW), copying runs of OW values instead.
 _CHANNELS_LAST_MIN = 4
 # The batch is unfolded a few samples at a time, about this many bytes of columns each: they
-# stay in cache for the GEMM that reads them (measured 15-25% faster than all at once).
+# stay in cache for the GEMM that reads them (python -m bench.choices unfold_chunks).
 _CHUNK_BYTES = 2 << 20
 # Columns up to this size are kept from forward for the weight gradient; bigger ones are
 # unfolded again in backward, chunk by chunk, so a large layer never holds KH*KW copies of
 # its input.
 _KEPT_COLUMNS_MAX_BYTES = 64 << 20
-# A GEMM writing into memory this thread has just read runs up to 3x slower (measured on two
-# cores: BLAS's second thread must first take those cache lines back from this core's cache).
-# Loops that read each product before computing the next alternate between two buffers.
+# A GEMM writing into memory this thread has just read may run slower (on two cores, BLAS's
+# second thread must first take those cache lines back from this core's cache), so loops that
+# read each product before computing the next alternate between two buffers
+# (python -m bench.choices gemm_targets).
 _GEMM_TARGETS = 2
 # Work arrays up to this size are kept, one per name and thread, and reused (at most
 # 5 names: about 40 MB held per thread that ran a convolution).
 _SCRATCH_MAX_BYTES = 8 << 20
+# From this many bytes a sample, a channels-last to channel-major copy goes through
+# sample-major memory (_reorder).
+_REORDER_SAMPLE_MIN_BYTES = 32 << 10
 _scratch = threading.local()
 
 
@@ -122,8 +126,8 @@ def _channel_major(x: np.ndarray) -> np.ndarray:
 def last_axis_sums(a: np.ndarray) -> np.ndarray:
     """The sums over a's last axis, as one matrix-vector product with ones.
 
-    NOTE: a GEMV, 3-6x faster than ``a.sum(axis=-1)`` on float rows (NumPy reduces a
-    short last axis slowly); batch norm, softmax and layer norm sum such rows.
+    NOTE: a GEMV, faster than ``a.sum(axis=-1)`` on float rows, which NumPy reduces slowly
+    (python -m bench.choices row_sums); batch norm, softmax and layer norm sum such rows.
     """
     return a @ _ones(a.shape[-1], a.dtype)
 
@@ -138,8 +142,8 @@ def _ones(length: int, dtype: np.dtype) -> np.ndarray:
 def _row_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """sum_j a[i, j] * b[i, j] for each row i.
 
-    NOTE: one BLAS dot per row, 2x faster than einsum("ij,ij->i") on a batch's activations,
-    and more accurate in float32.
+    NOTE: one BLAS dot per row, faster than einsum("ij,ij->i") on a batch's activations
+    (python -m bench.choices row_dots), and more accurate in float32.
     """
     return np.matmul(a[:, None, :], b[:, :, None]).reshape(-1)
 
@@ -163,15 +167,18 @@ def _unfold_source(x: np.ndarray, padding: Pair, channels_last: bool) -> np.ndar
 
 
 def _reorder(x: np.ndarray, into: np.ndarray) -> None:
-    """``into[...] = x`` for (N, C, H, W) views of different memory orders; through a
-    sample-major scratch copy when one of them is channel-major.
+    """``into[...] = x`` for (N, C, H, W) views of different memory orders: from channels-last
+    into channel-major memory through a sample-major scratch copy, when samples are large.
 
-    NOTE: copying channel-major to channels-last directly gathers each sample's C values
-    from C pages apart. Through sample-major memory, one copy moves H*W-long runs and the
-    other transposes each sample within the cache: 1.7x faster.
+    NOTE: that copy, made directly, scatters each sample's C-long runs C pages apart; through
+    sample-major memory one copy transposes each sample within the cache and the other moves
+    H*W-long runs (python -m bench.choices reorder_samples). Small samples, and every other
+    pair of orders, copy directly
+    (python -m bench.choices reorder_small reorder_to_channels_last).
     """
-    if x.strides[1] < x.strides[0] and into.strides[1] < into.strides[0]:
-        np.copyto(into, x)  # neither is channel-major
+    channels_last, channel_major = x.strides[1] < x.strides[3], into.strides[1] > into.strides[0]
+    if not (channels_last and channel_major) or x[0].nbytes < _REORDER_SAMPLE_MIN_BYTES:
+        np.copyto(into, x)
         return
     sample_major = _scratch_array("samples", x.shape, x.dtype)
     np.copyto(sample_major, x)
@@ -238,14 +245,14 @@ def conv2d_forward(
         cols = np.empty(shape, dtype=x.dtype)
     # im2col and one GEMM, a few samples at a time so the columns stay in cache for it.
     # NOTE: the channel-major GEMM (few input channels) reads each column once: columns
-    # it keeps are unfolded in one piece, for one GEMM (about 1% of a CNN step).
+    # it keeps are unfolded in one piece, for one GEMM.
     chunks = _batches(n, oh * ow * c * kh * kw * x.itemsize)
     if cols is not None and not channels_last:
         chunks = [slice(0, n)]
     if channels_last:
         w_mat = w.transpose(0, 2, 3, 1).reshape(o, kh * kw * c)
-        # NOTE: BLAS runs (M, K) @ (K, O) 15-30% faster than (O, K) @ (K, M); the
-        # transposing copy to channel-major costs less than the difference.
+        # NOTE: BLAS runs (M, K) @ (K, O) faster than (O, K) @ (K, M), then the result is
+        # copied to channel-major (python -m bench.choices gemm_orientation).
         out = np.empty((o, n * oh * ow), dtype=dtype)  # channel-major
         # NOTE: two row buffers, used in turn (see _GEMM_TARGETS)
         out_rows = _scratch_array("rows", (_GEMM_TARGETS, chunks[0].stop * oh * ow, o), dtype)
@@ -339,9 +346,9 @@ def _weight_grad(grad_mat: np.ndarray, cols: np.ndarray, channels_last: bool) ->
 
 # ---------------------------------------------------------------------- pooling
 # NOTE: pooling reduces over the KH*KW strided slices of x, one NumPy call per kernel
-# offset. For 2x2 windows that is 3 np.maximum calls on quarter-size views, measured 5-30x
-# faster than reshape to (N, C, OH, 2, OW, 2) and .max(axis=(3, 5)), so there is no
-# separate reshape path for non-overlapping windows.
+# offset. For 2x2 windows that is 3 np.maximum calls on quarter-size views, faster than a
+# reshape to (N, C, OH, 2, OW, 2) and .max(axis=(3, 5)), so there is no separate reshape
+# path for non-overlapping windows (python -m bench.choices pool_max_views).
 def max_pool2d_forward(
     x: np.ndarray, kernel_size: Pair, stride: Pair, padding: Pair, keep: bool
 ) -> tuple[np.ndarray, tuple[Any, ...]]:
@@ -349,7 +356,8 @@ def max_pool2d_forward(
     windows = [xp[index] for index in slices]  # per kernel offset, a strided view
     if keep and not _overlapping(kernel_size, stride):
         # NOTE: disjoint windows: a contiguous copy of each offset's slice (together at
-        # most the input's size) makes backward's compares 2x faster than on strided views.
+        # most the input's size) makes backward's compares faster than on strided views
+        # (python -m bench.choices pool_contiguous_windows).
         windows = [np.copy(window) for window in windows]  # np.copy keeps the layout
     if len(windows) == 1:  # a 1x1 kernel
         out = np.copy(windows[0])
@@ -381,7 +389,7 @@ def max_pool2d_backward(saved: tuple[Any, ...], grad: np.ndarray) -> Grads:
             taken |= hit
         if overlap:
             grad_xp[index] += grad * hit
-        else:  # NOTE: disjoint windows; multiply is 5x faster than copyto(where=)
+        else:  # NOTE: disjoint windows: a product (python -m bench.choices pool_grad_multiply)
             np.multiply(grad, hit, out=grad_xp[index])
     return (_crop(grad_xp, padding),)
 
@@ -423,7 +431,8 @@ def _overlapping(kernel_size: Pair, stride: Pair) -> bool:
 def _in_layout_of(a: np.ndarray, like: np.ndarray) -> np.ndarray:
     """``a`` stored in ``like``'s memory order (a copy only when it differs).
 
-    NOTE: elementwise ops on operands of different layouts run 2-3x slower; a gradient
+    NOTE: elementwise ops on operands of different layouts run slower
+    (python -m bench.choices layout_match); a gradient
     reshaped from a Linear layer arrives (N, C, H, W) while pooling saved channel-major.
     """
     if a.strides == like.strides:

@@ -120,8 +120,8 @@ class DataParallel(Module):
 
     def _finish(self) -> None:
         """Reduce the last bucket, wait for the others, hand each parameter its average and
-        reset for the next step. NOTE: nothing is left to overlap with the last bucket, and
-        a blocking allreduce is 1.5x faster than a non-blocking one in Open MPI."""
+        reset for the next step. NOTE: nothing is left to overlap with the last bucket, so
+        it goes by a blocking allreduce, which Open MPI runs faster than a non-blocking one."""
         from mpi4py import MPI
 
         last = self._buckets[-1]

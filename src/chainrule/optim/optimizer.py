@@ -136,8 +136,9 @@ class Optimizer:
     def _scratch(self, param: np.ndarray, role: str = "work") -> np.ndarray:
         """A reusable work array of ``param``'s shape and dtype.
 
-        NOTE: fresh arrays of a large layer's size cost page faults on every step (an 800 KB
-        temporary made SGD with Nesterov momentum 8x slower); updates write into these.
+        NOTE: fresh arrays of a large layer's size cost page faults on every step where
+        ``keep_freed_memory`` does not apply; where it does, kept and fresh arrays run even
+        (python -m bench.choices kept_work_arrays). Updates write into these.
         """
         key = (param.shape, param.dtype, role)
         if key not in self._scratch_buffers:

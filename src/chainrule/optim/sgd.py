@@ -54,8 +54,8 @@ class SGD(Optimizer):
         if group["momentum"] or group["weight_decay"]:
             super()._step_group(group)
             return
-        # NOTE: plain SGD on small NumPy parameters in one loop, not through _update: 0.5 us
-        # a parameter less (python -m bench --workload tiny).
+        # NOTE: plain SGD on small NumPy parameters in one loop, not each through _update
+        # (python -m bench.choices sgd_small_loop).
         lr = group["lr"]
         for p in group["params"]:
             if p.grad is None:
