@@ -380,14 +380,6 @@ def unfold_chunks() -> Choice:
 
 
 @case
-def gemm_targets() -> Choice:
-    """cpu_conv._GEMM_TARGETS: conv2's products written into two buffers in turn, or one"""
-    x, w, b = _f32(64, 32, 26, 26), _f32(64, 32, 3, 3), _f32(64)
-    forward = _conv_forward(x, w, b)
-    return Choice(forward, _with(cpu_conv, "_GEMM_TARGETS", 1, forward))
-
-
-@case
 def gemm_orientation() -> Choice:
     """conv2d_forward: the channels-last GEMM as (M, K) @ (K, O), or as (O, K) @ (K, M)"""
     cols, w_mat = _f32(64 * 24 * 24, 32 * 9), _f32(64, 32 * 9)

@@ -35,11 +35,6 @@ _CHUNK_BYTES = 2 << 20
 # unfolded again in backward, chunk by chunk, so a large layer never holds KH*KW copies of
 # its input.
 _KEPT_COLUMNS_MAX_BYTES = 64 << 20
-# A GEMM writing into memory this thread has just read may run slower (on two cores, BLAS's
-# second thread must first take those cache lines back from this core's cache), so loops that
-# read each product before computing the next alternate between two buffers
-# (python -m bench.choices gemm_targets).
-_GEMM_TARGETS = 2
 # Work arrays up to this size are kept, one per name and thread, and reused (at most
 # 5 names: about 40 MB held per thread that ran a convolution).
 _SCRATCH_MAX_BYTES = 8 << 20
@@ -254,12 +249,11 @@ def conv2d_forward(
         # NOTE: BLAS runs (M, K) @ (K, O) faster than (O, K) @ (K, M), then the result is
         # copied to channel-major (python -m bench.choices gemm_orientation).
         out = np.empty((o, n * oh * ow), dtype=dtype)  # channel-major
-        # NOTE: two row buffers, used in turn (see _GEMM_TARGETS)
-        out_rows = _scratch_array("rows", (_GEMM_TARGETS, chunks[0].stop * oh * ow, o), dtype)
-        for index, batch in enumerate(chunks):
+        out_rows = _scratch_array("rows", (chunks[0].stop * oh * ow, o), dtype)
+        for batch in chunks:
             part = slice(batch.start * oh * ow, batch.stop * oh * ow)
             cols_t = _im2col(windows, True, batch, _part(cols, part, True))
-            rows = out_rows[index % _GEMM_TARGETS, : cols_t.shape[1]]
+            rows = out_rows[: cols_t.shape[1]]
             np.matmul(cols_t.T, w_mat.T, out=rows)
             if b is not None:
                 rows += b
@@ -311,15 +305,12 @@ def conv2d_backward(
             # NOTE: one (M, C) GEMM per offset, added at once: the adds then run over
             # contiguous OW*C rows instead of C-long runs of one (M, KH*KW*C) product.
             w_offsets = w_mat.reshape(o, kh * kw, c)
-            grad_cols = _scratch_array(
-                "rows", (_GEMM_TARGETS, n * oh * ow, c), np.result_type(grad, w_mat)
-            )
-            grad_xs = _scratch_array("grad", (n, h + 2 * ph, w + 2 * pw, c), grad_cols.dtype)
+            grad_rows = _scratch_array("rows", (n * oh * ow, c), np.result_type(grad, w_mat))
+            grad_xs = _scratch_array("grad", (n, h + 2 * ph, w + 2 * pw, c), grad_rows.dtype)
             grad_xs.fill(0)
             for k, (_, rows, columns) in enumerate(slices):
-                target = grad_cols[k % _GEMM_TARGETS]  # see _GEMM_TARGETS
-                np.matmul(grad_mat.T, w_offsets[:, k], out=target)
-                grad_xs[:, rows, columns] += target.reshape(n, oh, ow, c)
+                np.matmul(grad_mat.T, w_offsets[:, k], out=grad_rows)
+                grad_xs[:, rows, columns] += grad_rows.reshape(n, oh, ow, c)
             grad_x = np.empty((c, n, h, w), grad_xs.dtype).transpose(1, 0, 2, 3)
             interior = grad_xs[:, ph : ph + h, pw : pw + w]
             _reorder(interior.transpose(0, 3, 1, 2), grad_x)  # channel-major, fresh
