@@ -223,8 +223,8 @@ def gelu_tanh(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def gelu_tanh_backward(a: np.ndarray, t: np.ndarray, grad: np.ndarray) -> np.ndarray:
-    """Portable's ``gelu_tanh_backward`` in two buffers, each pass in
-    place (python -m bench.choices gelu_tanh_backward_buffers)."""
+    """Portable's ``gelu_tanh_backward`` in two buffers, each pass in place
+    (python -m bench.choices gelu_tanh_backward_buffers)."""
     out = np.multiply(t, t, out=np.empty_like(t, dtype=np.result_type(t, grad)))
     np.subtract(1, out, out=out)  # 1 - t^2
     slope = np.multiply(a, a, out=np.empty_like(t))
