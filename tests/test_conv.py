@@ -88,6 +88,42 @@ def test_conv2d_unfolds_again_when_columns_are_too_big_to_keep(rng, monkeypatch,
     np.testing.assert_allclose(weight_grad(), kept, rtol=1e-12)
 
 
+@pytest.mark.parametrize("to", ["channels_last", "channel_major", "sample_major"])
+@pytest.mark.parametrize("source", ["channels_last", "channel_major", "sample_major"])
+@pytest.mark.parametrize("sample_bytes", [0, 1 << 30])  # through sample-major memory, or not
+def test_reorder_copies_between_every_pair_of_memory_orders(
+    rng, monkeypatch, source, to, sample_bytes
+):
+    monkeypatch.setattr(cpu_conv, "_REORDER_SAMPLE_MIN_BYTES", sample_bytes)
+    orders = {
+        "channels_last": (0, 2, 3, 1),
+        "channel_major": (1, 0, 2, 3),
+        "sample_major": (0, 1, 2, 3),
+    }
+
+    def laid_out(array, order):  # an (N, C, H, W) view of memory in the given order
+        return np.ascontiguousarray(array.transpose(order)).transpose(np.argsort(order))
+
+    x = laid_out(rng.standard_normal((3, 5, 4, 2)), orders[source])
+    into = laid_out(np.zeros(x.shape), orders[to])
+    cpu_conv._reorder(x, into)
+    np.testing.assert_array_equal(into, x)
+
+
+def test_conv2d_input_gradient_of_large_samples_matches_small_ones(rng, monkeypatch):
+    x, w = _conv_inputs(rng, (2, 8, 9, 9), (4, 8, 3, 3))
+
+    def input_grad():
+        image = cr.tensor(x, requires_grad=True)
+        out = F.conv2d(image, cr.tensor(w), padding=1)
+        (out * np.arange(out.size).reshape(out.shape)).sum().backward()
+        return image.grad.data
+
+    direct = input_grad()
+    monkeypatch.setattr(cpu_conv, "_REORDER_SAMPLE_MIN_BYTES", 0)  # through sample-major memory
+    np.testing.assert_array_equal(input_grad(), direct)
+
+
 def test_conv2d_keeps_float32(rng):
     x = cr.tensor(rng.standard_normal((2, 4, 6, 6)).astype(np.float32), requires_grad=True)
     w = cr.tensor(rng.standard_normal((3, 4, 3, 3)).astype(np.float32), requires_grad=True)
