@@ -230,6 +230,22 @@ _ON_NUMPY = Portable(np)  # the standard-only kernels, on NumPy arrays
 
 
 @case
+def sigmoid_backward_buffer() -> Choice:
+    """cpu.sigmoid_backward: in one buffer against a typed 1, or portable's expression"""
+    out, grad = cpu.sigmoid(_f32(512, 256)), _f32(512, 256)
+    return Choice(
+        lambda: cpu.sigmoid_backward(out, grad), lambda: _ON_NUMPY.sigmoid_backward(out, grad)
+    )
+
+
+@case
+def tanh_backward_buffer() -> Choice:
+    """cpu.tanh_backward: in two buffers against a typed 1, or portable's expression"""
+    out, grad = np.tanh(_f32(512, 256)), _f32(512, 256)
+    return Choice(lambda: cpu.tanh_backward(out, grad), lambda: _ON_NUMPY.tanh_backward(out, grad))
+
+
+@case
 def gelu_tanh_buffers() -> Choice:
     """cpu.gelu_tanh: two buffers, each pass in place, or portable's expression"""
     a = _f32(512, 256)

@@ -822,3 +822,22 @@ def test_gelu_tanh_kernels_of_cpu_and_portable_agree(shape):
     want = portable.gelu_tanh_backward(xps.asarray(a), xps.asarray(t), xps.asarray(grad))
     np.testing.assert_allclose(got, np.asarray(want), rtol=1e-12, atol=1e-15)
     assert out.shape == t.shape == got.shape == shape
+
+
+@pytest.mark.parametrize("kernel", ["sigmoid_backward", "tanh_backward"])
+@pytest.mark.parametrize(
+    "shape, grad_dtype", [((), "float64"), ((4, 5), "float64"), ((4, 5), "float32")]
+)
+def test_sigmoid_and_tanh_backward_kernels_of_cpu_and_portable_agree(kernel, shape, grad_dtype):
+    import array_api_strict as xps
+
+    from chainrule.backends import namespace
+
+    rng = np.random.default_rng(0)
+    out = np.tanh(rng.standard_normal(shape))  # in (-1, 1), as both functions' values are
+    grad = rng.standard_normal(shape).astype(grad_dtype)
+    got = getattr(cpu, kernel)(out, grad)
+    portable = namespace(xps.asarray(out))
+    want = getattr(portable, kernel)(xps.asarray(out), xps.asarray(grad))
+    assert np.shape(got) == shape and np.asarray(got).dtype == np.result_type(out, grad)
+    np.testing.assert_allclose(got, np.asarray(want), rtol=1e-15, atol=1e-15)

@@ -208,6 +208,27 @@ def mask(x: np.ndarray, keep: np.ndarray) -> np.ndarray:
     return x * keep
 
 
+def sigmoid_backward(out: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """Portable's ``sigmoid_backward`` in one buffer, against a 1 of out's dtype
+    (python -m bench.choices sigmoid_backward_buffer)."""
+    if grad.dtype != out.dtype:  # the product's dtype is wider than the buffer's
+        return _on_numpy.sigmoid_backward(out, grad)
+    slope = constant(1, out.dtype) - out
+    slope *= out
+    slope *= grad
+    return slope
+
+
+def tanh_backward(out: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """Portable's ``tanh_backward`` in two buffers, against a 1 of out's dtype
+    (python -m bench.choices tanh_backward_buffer)."""
+    if grad.dtype != out.dtype:
+        return _on_numpy.tanh_backward(out, grad)
+    slope = constant(1, out.dtype) - out * out
+    slope *= grad
+    return slope
+
+
 def gelu_tanh(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Portable's ``gelu_tanh`` in two buffers, each pass in place
     (python -m bench.choices gelu_tanh_buffers)."""

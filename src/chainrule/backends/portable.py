@@ -31,6 +31,14 @@ class Portable:
     def sigmoid(self, a: Any) -> Any:
         return self.xp.exp(-self.xp.logaddexp(self.xp.zeros_like(a), -a))
 
+    def sigmoid_backward(self, out: Any, grad: Any) -> Any:
+        """dL/da from s = sigmoid(a): grad * s (1 - s)."""
+        return grad * out * (1 - out)
+
+    def tanh_backward(self, out: Any, grad: Any) -> Any:
+        """dL/da from t = tanh(a): grad * (1 - t^2)."""
+        return grad * (1 - out * out)
+
     def normal_cdf(self, a: Any) -> Any:
         return normal_cdf_where(self.xp, a)
 

@@ -295,5 +295,6 @@ max_pool2d_forward, max_pool2d_backward = _rules.max_pool2d_forward, _rules.max_
 avg_pool2d_forward, avg_pool2d_backward = _rules.avg_pool2d_forward, _rules.avg_pool2d_backward
 batch_norm_forward, batch_norm_backward = _rules.batch_norm_forward, _rules.batch_norm_backward
 gelu_tanh, gelu_tanh_backward = _rules.gelu_tanh, _rules.gelu_tanh_backward
+sigmoid_backward, tanh_backward = _rules.sigmoid_backward, _rules.tanh_backward
 standardise, standardise_backward = _rules.standardise, _rules.standardise_backward
 attention, attention_backward = _rules.attention, _rules.attention_backward

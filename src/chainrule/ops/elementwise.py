@@ -249,7 +249,7 @@ class Sigmoid(Function, fresh_grads=True):
 
     def backward(self, grad: Array) -> Grads:
         (out,) = self.saved
-        return (grad * out * (1 - out),)  # dL/da = dL/dy * s (1 - s)
+        return (self.xp.sigmoid_backward(out, grad),)  # dL/da = dL/dy * s (1 - s)
 
 
 class Tanh(Function, fresh_grads=True):
@@ -264,7 +264,7 @@ class Tanh(Function, fresh_grads=True):
 
     def backward(self, grad: Array) -> Grads:
         (out,) = self.saved
-        return (grad * (1 - out * out),)  # dL/da = dL/dy * (1 - tanh^2 a)
+        return (self.xp.tanh_backward(out, grad),)  # dL/da = dL/dy * (1 - tanh^2 a)
 
 
 class Softplus(Function, fresh_grads=True):
