@@ -74,38 +74,12 @@ def _sub(cr: ModuleType, name: str) -> ModuleType:
 
 def tiny(cr: ModuleType) -> Callable[[], None]:
     """The 2-3-1 sigmoid net, batch 1, nn.Linear, mse_loss and SGD (python -m bench's tiny)."""
-    nn, F, optim = _sub(cr, "nn"), _sub(cr, "nn.functional"), _sub(cr, "optim")
-    data = steps.tiny_data()
-    model = nn.Sequential(nn.Linear(2, 3), nn.Sigmoid(), nn.Linear(3, 1), nn.Sigmoid())
-    steps._load(model, data, layers=(0, 2))
-    opt = optim.SGD(model.parameters(), lr=0.5)
-    x, y = cr.Tensor(data["x"]), cr.Tensor(data["y"])
-
-    def step() -> None:
-        opt.zero_grad()
-        F.mse_loss(model(x), y).backward()
-        opt.step()
-
-    return step
+    return steps.chainrule_tiny(steps.tiny_data(), package=cr)
 
 
 def user(cr: ModuleType) -> Callable[[], None]:
     """The same net as a user writes it (python -m bench's tiny_user)."""
-    data, lr = steps.tiny_data(), 0.5
-    w0, b0, w1, b1 = (cr.tensor(data[k], requires_grad=True) for k in ("w0", "b0", "w1", "b1"))
-    x, t = cr.tensor(data["x"]), cr.tensor(data["y"])
-
-    def step() -> None:
-        h = (x @ w0.T + b0).sigmoid()
-        y = (h @ w1.T + b1).sigmoid()
-        loss = 0.5 * ((y - t) ** 2).sum()
-        loss.backward()
-        with cr.no_grad():
-            for p in (w0, b0, w1, b1):
-                p -= lr * p.grad
-                p.grad = None
-
-    return step
+    return steps.chainrule_tiny_user(steps.tiny_data(), package=cr)
 
 
 def _recipe_step(cr: ModuleType, model: str, x_shape: tuple[int, ...], momentum: float) -> Any:

@@ -6,7 +6,9 @@ on the same data and initial weights, so their times compare the frameworks, not
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from types import ModuleType
 
 import numpy as np
 
@@ -60,12 +62,16 @@ def chainrule_mlp(data: dict[str, np.ndarray], lr: float = 0.01) -> Step:
     return step
 
 
-def chainrule_tiny(data: dict[str, np.ndarray], lr: float = 0.5) -> Step:
-    import chainrule as cr
-    import chainrule.nn as nn
-    import chainrule.nn.functional as F
-    import chainrule.optim as optim
+def _chainrule(package: ModuleType | None, *names: str) -> list[ModuleType]:
+    """chainrule (or ``package``, another tree of it: ``bench.ab``) and its submodules ``names``."""
+    cr = package or importlib.import_module("chainrule")
+    return [cr, *(importlib.import_module(f"{cr.__name__}.{name}") for name in names)]
 
+
+def chainrule_tiny(
+    data: dict[str, np.ndarray], lr: float = 0.5, package: ModuleType | None = None
+) -> Step:
+    cr, nn, F, optim = _chainrule(package, "nn", "nn.functional", "optim")
     model = nn.Sequential(nn.Linear(2, 3), nn.Sigmoid(), nn.Linear(3, 1), nn.Sigmoid())
     _load(model, data, layers=(0, 2))
     opt = optim.SGD(model.parameters(), lr=lr)
@@ -80,10 +86,11 @@ def chainrule_tiny(data: dict[str, np.ndarray], lr: float = 0.5) -> Step:
     return step
 
 
-def chainrule_tiny_user(data: dict[str, np.ndarray], lr: float = 0.5) -> Step:
+def chainrule_tiny_user(
+    data: dict[str, np.ndarray], lr: float = 0.5, package: ModuleType | None = None
+) -> Step:
     """The 2-3-1 step as a user writes it: cr.tensor weights, operators, a hand-made update."""
-    import chainrule as cr
-
+    (cr,) = _chainrule(package)
     w0, b0, w1, b1 = (cr.tensor(data[k], requires_grad=True) for k in ("w0", "b0", "w1", "b1"))
     params = (w0, b0, w1, b1)
     x, t = cr.tensor(data["x"]), cr.tensor(data["y"])
