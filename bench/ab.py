@@ -60,9 +60,11 @@ def tree(rev: str | None, name: str) -> ModuleType:
         )
     else:
         archive = subprocess.run(
-            ["git", "archive", rev, "src/chainrule"], cwd=ROOT, capture_output=True, check=True
-        ).stdout
-        with tarfile.open(fileobj=io.BytesIO(archive)) as files:
+            ["git", "archive", rev, "src/chainrule"], cwd=ROOT, capture_output=True
+        )
+        if archive.returncode:
+            raise SystemExit(f"bench.ab: no chainrule tree at {rev!r}: {archive.stderr.decode()}")
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as files:
             files.extractall(staging, filter="data")
     return _renamed(staging / "src" / "chainrule", name)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 
 import numpy as np
+import pytest
 
 from helpers import bench_module
 
@@ -29,3 +30,8 @@ def test_a_revision_and_the_working_tree_import_side_by_side():
     ratio = result["ratios"]["work/head"]
     assert 0 < ratio["min"] <= ratio["median"] <= ratio["max"]
     assert np.isfinite(list(result["median_ms"].values())).all()
+
+
+def test_a_revision_that_does_not_exist_is_named_in_one_line():
+    with pytest.raises(SystemExit, match="bench.ab: no chainrule tree at 'no-such-rev'"):
+        ab.tree("no-such-rev", "chainrule_test_missing")
