@@ -24,10 +24,11 @@ import chainrule as cr
 import chainrule.nn as nn
 import chainrule.nn.functional as F
 import chainrule.optim as optim
-from chainrule import ops
+from chainrule import autograd, ops
 from chainrule.backends import cpu, cpu_conv
 from chainrule.backends.portable import Portable
 from chainrule.grad_mode import _state
+from chainrule.ops import movement
 
 from . import interleave, machine, save
 
@@ -104,6 +105,23 @@ class _FramedReLU(nn.ReLU):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         return self.forward(*args, **kwargs)
+
+
+@case
+def scalar_tensor_cache() -> Choice:
+    """autograd._constant: a number beside a tensor as a cached Tensor of a 0-d array, or
+    made anew"""
+    dtype = np.dtype(np.float32)
+    return Choice(
+        lambda: autograd._scalar_tensor(0.5, dtype), lambda: cr.Tensor(np.array(0.5, dtype))
+    )
+
+
+@case
+def inverse_permutation_cache() -> Choice:
+    """ops/movement.py _inverse_permutation: w.T's inverse axes cached, or checked anew"""
+    check = movement._inverse_permutation
+    return Choice(lambda: check((1, 0), 2), lambda: check.__wrapped__((1, 0), 2))
 
 
 @case
@@ -354,6 +372,13 @@ def bias_add_batch1() -> Choice:
 
 
 @case
+def mean_as_sum() -> Choice:
+    """ops/reduce.py Mean: a loss's mean as the namespace's sum over the count, or np.mean"""
+    a = _f32(128, 10)
+    return Choice(lambda: np.asarray(cpu.sum(a) / a.size), lambda: np.asarray(a.mean()))
+
+
+@case
 def sum_rows_one() -> Choice:
     """cpu.sum_rows: the bias gradient of one row as its copy, or x.sum(axis=0)"""
     x = _f32(1, 192)
@@ -400,6 +425,14 @@ def gemm_orientation() -> Choice:
     """conv2d_forward: the channels-last GEMM as (M, K) @ (K, O), or as (O, K) @ (K, M)"""
     cols, w_mat = _f32(64 * 24 * 24, 32 * 9), _f32(64, 32 * 9)
     return Choice(lambda: cols @ w_mat.T, lambda: (w_mat @ cols.T).T)
+
+
+@case
+def weight_grad_order() -> Choice:
+    """cpu_conv._weight_grad: channel-major columns' weight gradient as (cols @ g^T)^T, or
+    g @ cols^T (the README CNN's conv1)"""
+    cols, grad_mat = _f32(25, 128 * 24 * 24), _f32(16, 128 * 24 * 24)
+    return Choice(lambda: (cols @ grad_mat.T).T, lambda: grad_mat @ cols.T)
 
 
 @case

@@ -245,8 +245,9 @@ def _as_tensors(inputs: tuple[Any, ...]) -> tuple[Tensor, ...]:
 def _constant(value: Any, dtype: np.dtype | None, inputs: tuple[Any, ...]) -> Tensor:
     # NOTE: a real Python or NumPy number takes the dtype PyTorch's promotion gives the
     # result, which beside a float tensor is that tensor's (x32 * 0.5 stays float32), as a
-    # cached Tensor of a read-only 0-d array: making it anew costs more than the op. A
-    # complex number stays complex128, which the op's promotion narrows (to complex64).
+    # cached Tensor of a read-only 0-d array: making it anew costs more than the op
+    # (python -m bench.choices scalar_tensor_cache). A complex number stays complex128,
+    # which the op's promotion narrows (to complex64).
     is_real = isinstance(value, (int, float, np.integer, np.floating))
     if dtype is not None and is_real:
         if dtype.kind != "f":

@@ -332,7 +332,8 @@ def _weight_grad(grad_mat: np.ndarray, cols: np.ndarray, channels_last: bool) ->
     """dL/dw = dL/dy @ cols^T, for columns stored as rows (M, K) or channel-major (K, M)."""
     if channels_last:
         return grad_mat @ cols
-    return (cols @ grad_mat.T).T  # NOTE: the same product; BLAS is faster in this order
+    # NOTE: the same product, in the order BLAS runs faster (bench.choices weight_grad_order)
+    return (cols @ grad_mat.T).T
 
 
 # ---------------------------------------------------------------------- pooling

@@ -52,7 +52,8 @@ class Transpose(Function, fresh_grads=True):
 def _inverse_permutation(axes: tuple[int, ...], ndim: int) -> tuple[int, ...] | None:
     """The axes that undo ``axes`` (negative ones allowed), or None if they permute nothing.
 
-    NOTE: cached, since a transpose is often ``w.T``, and checking costs more than the op.
+    NOTE: cached, since a transpose is often ``w.T``, and checking costs more than the op
+    (python -m bench.choices inverse_permutation_cache).
     """
     perm = [ax % max(ndim, 1) for ax in axes]
     if sorted(perm) != list(range(ndim)):
