@@ -420,6 +420,33 @@ def unfold_chunks() -> Choice:
     return Choice(forward, _with(cpu_conv, "_CHUNK_BYTES", 1 << 40, forward))
 
 
+def _conv_forward_backward(n: int, c: int, size: int, o: int, k: int) -> Callable[[], tuple]:
+    x, w, b = _f32(n, c, size, size), _f32(o, c, k, k), _f32(o)
+    grad = _f32(n, o, size - k + 1, size - k + 1)
+
+    def forward_backward() -> tuple:
+        out, saved = cpu_conv.conv2d_forward(x, w, b, (1, 1), (0, 0), True)
+        return (out, *cpu_conv.conv2d_backward(saved, grad, (c > 1, True, True)))
+
+    return forward_backward
+
+
+@case
+def keep_columns() -> Choice:
+    """cpu_conv._KEPT_COLUMNS_MAX_BYTES: the README CNN's conv1 (7 MB of columns) keeps them
+    for the weight gradient, or unfolds them again (forward + backward)"""
+    run = _conv_forward_backward(128, 1, 28, 16, 5)
+    return Choice(run, _with(cpu_conv, "_KEPT_COLUMNS_MAX_BYTES", 0, run))
+
+
+@case
+def unfold_large_again() -> Choice:
+    """cpu_conv._KEPT_COLUMNS_MAX_BYTES: the MNIST example's conv2 (42 MB of columns) unfolds
+    them again for the weight gradient, or keeps them (forward + backward)"""
+    run = _conv_forward_backward(64, 32, 26, 64, 3)
+    return Choice(run, _with(cpu_conv, "_KEPT_COLUMNS_MAX_BYTES", 1 << 40, run))
+
+
 @case
 def gemm_orientation() -> Choice:
     """conv2d_forward: the channels-last GEMM as (M, K) @ (K, O), or as (O, K) @ (K, M)"""

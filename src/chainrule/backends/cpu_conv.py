@@ -33,8 +33,9 @@ _CHANNELS_LAST_MIN = 4
 _CHUNK_BYTES = 2 << 20
 # Columns up to this size are kept from forward for the weight gradient; bigger ones are
 # unfolded again in backward, chunk by chunk, so a large layer never holds KH*KW copies of
-# its input.
-_KEPT_COLUMNS_MAX_BYTES = 64 << 20
+# its input. Unfolding again costs those layers no time, and keeping pays on smaller ones
+# (python -m bench.choices unfold_large_again keep_columns).
+_KEPT_COLUMNS_MAX_BYTES = 32 << 20
 # Work arrays up to this size are kept, one per name and thread, and reused (at most
 # 5 names: about 40 MB held per thread that ran a convolution).
 _SCRATCH_MAX_BYTES = 8 << 20
@@ -232,8 +233,8 @@ def conv2d_forward(
     channels_last = c >= _CHANNELS_LAST_MIN
     xs = _unfold_source(x, padding, channels_last)
     windows = _windows(xs, (kh, kw), stride, channels_last)
-    # NOTE: backward's weight gradient reads the same columns; unfolding once and keeping
-    # them (KH*KW times the input) is faster than unfolding again.
+    # NOTE: backward's weight gradient reads the same columns: up to _KEPT_COLUMNS_MAX_BYTES
+    # they are unfolded once and kept (KH*KW times the input).
     cols = None
     shape = (n * oh * ow, c * kh * kw) if channels_last else (c * kh * kw, n * oh * ow)
     if keep and shape[0] * shape[1] * x.itemsize <= _KEPT_COLUMNS_MAX_BYTES:
