@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -67,3 +68,15 @@ def interleave(
             if round_ >= warmup:
                 seconds[name].append((time.perf_counter() - start) / calls)
     return seconds
+
+
+def summary(values: list[float], scale: float = 1.0) -> dict[str, float]:
+    """The median, min and max of ``values * scale``: how every benchmark reports a spread."""
+    scaled = [x * scale for x in values]
+    return {"median": statistics.median(scaled), "min": min(scaled), "max": max(scaled)}
+
+
+def spread(values: list[float] | dict[str, float], scale: float = 1.0, digits: int = 2) -> str:
+    """``median (min-max)`` of ``values * scale``, or of a ``summary`` already taken."""
+    s = values if isinstance(values, dict) else summary(values, scale)
+    return f"{s['median']:.{digits}f} ({s['min']:.{digits}f}-{s['max']:.{digits}f})"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import statistics
 
-from . import eager_floor, interleave, machine, save, steps
+from . import eager_floor, interleave, machine, save, steps, summary
 
 WORKLOADS = {
     "mlp": {
@@ -76,10 +76,7 @@ def run_workload(name: str, rounds: int) -> dict:
     return {
         "title": spec["title"],
         "median_ms": {who: 1e3 * statistics.median(t) for who, t in times.items()},
-        "ratios": {
-            key: {"median": statistics.median(r), "min": min(r), "max": max(r)}
-            for key, r in ratios.items()
-        },
+        "ratios": {key: summary(r) for key, r in ratios.items()},
         "times_s": times,
     }
 

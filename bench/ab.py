@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from . import interleave, machine, save, steps
+from . import interleave, machine, save, spread, steps, summary
 
 ROOT = Path(__file__).resolve().parents[1]
 PAUSE_SECONDS = 0.05
@@ -182,10 +182,7 @@ def compare(
     }
     return {
         "median_ms": {label: 1e3 * statistics.median(t) for label, t in times.items()},
-        "ratios": {
-            f"{label}/{first}": {"median": statistics.median(r), "min": min(r), "max": max(r)}
-            for label, r in ratios.items()
-        },
+        "ratios": {f"{label}/{first}": summary(r) for label, r in ratios.items()},
     }
 
 
@@ -205,10 +202,7 @@ def main() -> None:
     results = {name: compare(trees, name, args.rounds) for name in args.workload}
     lines = [f"medians of {args.rounds} paired rounds (min-max), against {labels[0]}", ""]
     for name, result in results.items():
-        ratios = ", ".join(
-            f"{key} {r['median']:.3f} ({r['min']:.3f}-{r['max']:.3f})"
-            for key, r in result["ratios"].items()
-        )
+        ratios = ", ".join(f"{key} {spread(r, digits=3)}" for key, r in result["ratios"].items())
         times = ", ".join(f"{label} {ms:.3g} ms" for label, ms in result["median_ms"].items())
         lines.append(f"- {name}: {ratios}; {times}")
     save(

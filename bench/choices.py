@@ -30,7 +30,7 @@ from chainrule.backends.portable import Portable
 from chainrule.grad_mode import _state
 from chainrule.ops import movement
 
-from . import interleave, machine, save
+from . import interleave, machine, save, spread, summary
 
 BLOCK_SECONDS = 0.02  # each timed block of calls lasts about this long
 PAUSE_SECONDS = 0.05
@@ -590,7 +590,7 @@ def measure(name: str, rounds: int, block_seconds: float = BLOCK_SECONDS) -> dic
         "where": (CASES[name].__doc__ or "").split(":")[0],
         "chosen_us": 1e6 * statistics.median(times["chosen"]),
         "alternative_us": 1e6 * statistics.median(times["alternative"]),
-        "ratio": {"median": statistics.median(ratios), "min": min(ratios), "max": max(ratios)},
+        "ratio": summary(ratios),
     }
 
 
@@ -608,10 +608,9 @@ def main() -> None:
         "|---|---|---|---|---|",
     ]
     for name, r in results.items():
-        ratio = r["ratio"]
         lines.append(
             f"| {name} | {r['where']} | {r['chosen_us']:.3g} | {r['alternative_us']:.3g} | "
-            f"{ratio['median']:.2f} ({ratio['min']:.2f}-{ratio['max']:.2f}) |"
+            f"{spread(r['ratio'])} |"
         )
     report = {"machine": machine(), "rounds": args.rounds, "cases": results}
     save(args.out, "choices", report, "\n".join(lines))

@@ -33,7 +33,7 @@ from chainrule.data import load_mnist
 from chainrule.nn import functional as F
 from chainrule.training import build_model
 
-from . import interleave
+from . import interleave, summary
 
 BATCH_SIZE = 128
 PAUSE_S = 0.2
@@ -161,7 +161,7 @@ def main() -> None:
         )
         for name in ("chainrule", "pytorch")
     }
-    summary = {
+    report = {
         "benchmark": "one training step of `chainrule train --model cnn`, batch 128",
         "architecture": repr(model),
         "rounds": args.rounds,
@@ -169,35 +169,27 @@ def main() -> None:
         "threads": args.threads,
         "versions": {"numpy": np.__version__, "torch": torch.__version__},
         "machine": f"{platform.machine()}, {torch.get_num_threads()} torch threads",
-        "ratio": {
-            "median": round(statistics.median(ratios), 3),
-            "min": round(min(ratios), 3),
-            "max": round(max(ratios), 3),
-        },
+        "ratio": {key: round(value, 3) for key, value in summary(ratios).items()},
         # The fastest block of each: less sensitive to other load on a shared machine.
         "ratio_of_fastest": round(min(seconds["chainrule"]) / min(seconds["pytorch"]), 3),
         "ms": {
-            name: {
-                "median": round(1e3 * statistics.median(values), 2),
-                "min": round(1e3 * min(values), 2),
-                "max": round(1e3 * max(values), 2),
-            }
+            name: {key: round(value, 2) for key, value in summary(values, 1e3).items()}
             for name, values in seconds.items()
         },
         "ratios": [round(r, 3) for r in ratios],
         "median_ratio_to_gemm_floor": over_floor,
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(summary, indent=2) + "\n")
+    Path(args.out).write_text(json.dumps(report, indent=2) + "\n")
     print("| contender | median ms | min ms | max ms |")
     print("|---|---|---|---|")
-    for name, row in summary["ms"].items():
+    for name, row in report["ms"].items():
         print(f"| {name} | {row['median']} | {row['min']} | {row['max']} |")
-    ratio = summary["ratio"]
+    ratio = report["ratio"]
     print(
         f"\nchainrule / pytorch per round: median {ratio['median']}x "
         f"(min {ratio['min']}, max {ratio['max']}) over {args.rounds} rounds; "
-        f"fastest block / fastest block: {summary['ratio_of_fastest']}x\n"
+        f"fastest block / fastest block: {report['ratio_of_fastest']}x\n"
         f"over the bare GEMMs of the step: chainrule {over_floor['chainrule']}x, "
         f"pytorch {over_floor['pytorch']}x"
     )

@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import spread
+
 SIZES = [4 * 4**k * 1024 for k in range(8)]  # 4 KiB ... 64 MiB
 NETWORK_BYTES_PER_S = 25e9 / 8  # 25 Gb/s
 NETWORK_ALPHA = 20e-6  # a TCP message over Ethernet, for the second model column
@@ -153,12 +155,6 @@ def run_part(part: str, ranks: int, *args: str) -> dict:
         command = [mpiexec, "--oversubscribe", "-n", str(ranks), *command]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def spread(values: list[float], scale: float = 1.0, digits: int = 2) -> str:
-    """``median (min-max)`` of ``values * scale``."""
-    v = [x * scale for x in values]
-    return f"{statistics.median(v):.{digits}f} ({min(v):.{digits}f}-{max(v):.{digits}f})"
 
 
 def fit_alpha_beta(sizes: list[int], seconds: list[float]) -> tuple[float, float]:

@@ -23,6 +23,8 @@ import chainrule.nn.functional as F
 from chainrule import optim
 from chainrule.models.gpt import GPT
 
+from . import interleave, spread
+
 PAUSE_S = 0.2
 VOCAB = 27  # a-z and the end token
 
@@ -101,7 +103,6 @@ def gemm_floor(model: GPT, batch: int, block: int) -> callable:
 
 
 def main() -> None:
-    from . import interleave  # here: tests load this file by its path, outside the package
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
@@ -154,7 +155,7 @@ def main() -> None:
         print(f"{name}: {statistics.median(times) * 1e3:.2f} ms a step (median)")
     for a, b in (("chainrule", "pytorch"), ("chainrule", "gemm_floor"), ("pytorch", "gemm_floor")):
         ratios = [x / y for x, y in zip(seconds[a], seconds[b])]
-        print(f"{a} / {b}: {statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})")
+        print(f"{a} / {b}: {spread(ratios)}")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ import torch.nn.functional as TF
 import chainrule as cr
 import chainrule.nn.functional as F
 
-from . import interleave, machine, save
+from . import interleave, machine, save, spread
 
 PAUSE_S = 0.1
 Case = dict[str, Callable[[], None]]
@@ -177,7 +177,7 @@ def markdown(results: dict[str, dict[str, list[float]]]) -> str:
             f"| {name} | {1e3 * statistics.median(times['chainrule']):.3f} "
             f"| {1e3 * statistics.median(times['pytorch']):.3f} "
             f"| {'-' if gemm is None else f'{1e3 * statistics.median(gemm):.3f}'} "
-            f"| {statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f}) |"
+            f"| {spread(ratios)} |"
         )
     return "\n".join(lines)
 

@@ -29,7 +29,7 @@ import chainrule.nn.functional as F
 from chainrule import optim
 from chainrule.data import load_mnist
 
-from . import interleave, run_measured
+from . import interleave, run_measured, spread
 
 BATCH_SIZE = 64
 PAUSE_S = 0.2
@@ -153,10 +153,7 @@ def main() -> None:
     ratios = [a / b for a, b in zip(seconds["chainrule"], seconds["pytorch"])]
     for name, times in seconds.items():
         print(f"{name}: {statistics.median(times) * 1e3:.1f} ms a step (median)")
-    print(
-        f"chainrule / pytorch: {statistics.median(ratios):.2f} "
-        f"({min(ratios):.2f}-{max(ratios):.2f}), {args.rounds} rounds of {args.steps} steps"
-    )
+    print(f"chainrule / pytorch: {spread(ratios)}, {args.rounds} rounds of {args.steps} steps")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ in ms per call. Results go to bench/results/onnx_latency.json and .md.
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -31,7 +30,7 @@ import chainrule as cr
 from chainrule.training import build_model
 from chainrule.training.names import build_model as build_gpt
 
-from . import machine, save
+from . import machine, save, spread, summary
 
 PAUSE_S = 0.15
 BLOCK_S = 0.05
@@ -108,19 +107,8 @@ def run(name: str, batch: int, rounds: int, folder: Path) -> dict:
         "model": name,
         "batch": batch,
         "calls_per_block": sizes,
-        "ms": {
-            who: {
-                "median": 1e3 * statistics.median(t),
-                "min": 1e3 * min(t),
-                "max": 1e3 * max(t),
-            }
-            for who, t in times.items()
-        },
-        "chainrule/onnxruntime": {
-            "median": statistics.median(ratios),
-            "min": min(ratios),
-            "max": max(ratios),
-        },
+        "ms": {who: summary(t, 1e3) for who, t in times.items()},
+        "chainrule/onnxruntime": summary(ratios),
         "times_s": times,
     }
 
@@ -139,9 +127,7 @@ def markdown(results: list[dict]) -> str:
         )
         lines.append(
             f"| {r['model']} | {r['batch']} "
-            f"| {ours['median']:.3f} ({ours['min']:.3f}-{ours['max']:.3f}) "
-            f"| {theirs['median']:.3f} ({theirs['min']:.3f}-{theirs['max']:.3f}) "
-            f"| {ratio['median']:.2f} ({ratio['min']:.2f}-{ratio['max']:.2f}) |"
+            f"| {spread(ours, digits=3)} | {spread(theirs, digits=3)} | {spread(ratio)} |"
         )
     return "\n".join(lines)
 
