@@ -70,8 +70,15 @@ def tree(rev: str | None, name: str) -> ModuleType:
 
 
 # ---------------------------------------------------------------------- the steps
-def _sub(cr: ModuleType, name: str) -> ModuleType:
-    return importlib.import_module(f"{cr.__name__}.{name}")
+def _training_step(opt: Any, loss: Callable[[], Any]) -> Callable[[], None]:
+    """One step: zero the grads, backward through ``loss()``, update."""
+
+    def step() -> None:
+        opt.zero_grad()
+        loss().backward()
+        opt.step()
+
+    return step
 
 
 def tiny(cr: ModuleType) -> Callable[[], None]:
@@ -85,20 +92,16 @@ def user(cr: ModuleType) -> Callable[[], None]:
 
 
 def _recipe_step(cr: ModuleType, model: str, x_shape: tuple[int, ...], momentum: float) -> Any:
-    F, optim = _sub(cr, "nn.functional"), _sub(cr, "optim")
-    _sub(cr, "nn.init").manual_seed(0)
-    net = _sub(cr, "training").build_model(model)
+    _, F, optim, init, training = steps.chainrule_modules(
+        cr, "nn.functional", "optim", "nn.init", "training"
+    )
+    init.manual_seed(0)
+    net = training.build_model(model)
     opt = optim.SGD(net.parameters(), lr=0.01, momentum=momentum)
     rng = np.random.default_rng(0)
     x = cr.Tensor(rng.random((128, *x_shape)).astype(np.float32))
     y = rng.integers(0, 10, 128)
-
-    def step() -> None:
-        opt.zero_grad()
-        F.cross_entropy(net(x), y).backward()
-        opt.step()
-
-    return step
+    return _training_step(opt, lambda: F.cross_entropy(net(x), y))
 
 
 def mlp(cr: ModuleType) -> Callable[[], None]:
@@ -113,26 +116,22 @@ def cnn(cr: ModuleType) -> Callable[[], None]:
 
 def gpt(cr: ModuleType) -> Callable[[], None]:
     """The names GPT (4 layers, 4 heads, 64 wide), batch 32 x 16, AdamW."""
-    F, optim = _sub(cr, "nn.functional"), _sub(cr, "optim")
+    _, F, optim, gpt_models = steps.chainrule_modules(cr, "nn.functional", "optim", "models.gpt")
     cr.manual_seed(0)
-    model = _sub(cr, "models.gpt").GPT(27, 16, n_layer=4, n_head=4, n_embd=64)
+    model = gpt_models.GPT(27, 16, n_layer=4, n_head=4, n_embd=64)
     opt = optim.AdamW(model.parameters(), lr=1e-3)
     rng = np.random.default_rng(1)
     idx, targets = rng.integers(0, 27, (32, 16)), rng.integers(0, 27, (32, 16))
-
-    def step() -> None:
-        opt.zero_grad()
-        F.cross_entropy(model(idx).reshape(-1, 27), targets.reshape(-1)).backward()
-        opt.step()
-
-    return step
+    return _training_step(
+        opt, lambda: F.cross_entropy(model(idx).reshape(-1, 27), targets.reshape(-1))
+    )
 
 
 def example(cr: ModuleType) -> Callable[[], None]:
     """PyTorch's MNIST example network, batch 64, Adadelta, dropout left out (as in
     python -m bench.mnist_example_step)."""
-    nn, F, optim = _sub(cr, "nn"), _sub(cr, "nn.functional"), _sub(cr, "optim")
-    _sub(cr, "nn.init").manual_seed(0)
+    _, nn, F, optim, init = steps.chainrule_modules(cr, "nn", "nn.functional", "optim", "nn.init")
+    init.manual_seed(0)
     model = nn.Sequential(
         nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(9216, 128), nn.ReLU(), nn.Linear(128, 10), nn.LogSoftmax(dim=1),
@@ -141,13 +140,7 @@ def example(cr: ModuleType) -> Callable[[], None]:
     rng = np.random.default_rng(0)
     x = cr.tensor(rng.standard_normal((64, 1, 28, 28)).astype(np.float32))
     y = rng.integers(0, 10, 64)
-
-    def step() -> None:
-        opt.zero_grad()
-        F.nll_loss(model(x), y).backward()
-        opt.step()
-
-    return step
+    return _training_step(opt, lambda: F.nll_loss(model(x), y))
 
 
 # Each workload, and how many steps one timed block of it runs.

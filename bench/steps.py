@@ -62,7 +62,7 @@ def chainrule_mlp(data: dict[str, np.ndarray], lr: float = 0.01) -> Step:
     return step
 
 
-def _chainrule(package: ModuleType | None, *names: str) -> list[ModuleType]:
+def chainrule_modules(package: ModuleType | None, *names: str) -> list[ModuleType]:
     """chainrule (or ``package``, another tree of it: ``bench.ab``) and its submodules ``names``."""
     cr = package or importlib.import_module("chainrule")
     return [cr, *(importlib.import_module(f"{cr.__name__}.{name}") for name in names)]
@@ -71,7 +71,7 @@ def _chainrule(package: ModuleType | None, *names: str) -> list[ModuleType]:
 def chainrule_tiny(
     data: dict[str, np.ndarray], lr: float = 0.5, package: ModuleType | None = None
 ) -> Step:
-    cr, nn, F, optim = _chainrule(package, "nn", "nn.functional", "optim")
+    cr, nn, F, optim = chainrule_modules(package, "nn", "nn.functional", "optim")
     model = nn.Sequential(nn.Linear(2, 3), nn.Sigmoid(), nn.Linear(3, 1), nn.Sigmoid())
     _load(model, data, layers=(0, 2))
     opt = optim.SGD(model.parameters(), lr=lr)
@@ -90,7 +90,7 @@ def chainrule_tiny_user(
     data: dict[str, np.ndarray], lr: float = 0.5, package: ModuleType | None = None
 ) -> Step:
     """The 2-3-1 step as a user writes it: cr.tensor weights, operators, a hand-made update."""
-    (cr,) = _chainrule(package)
+    (cr,) = chainrule_modules(package)
     w0, b0, w1, b1 = (cr.tensor(data[k], requires_grad=True) for k in ("w0", "b0", "w1", "b1"))
     params = (w0, b0, w1, b1)
     x, t = cr.tensor(data["x"]), cr.tensor(data["y"])
@@ -170,9 +170,7 @@ def torch_tiny_user(data: dict[str, np.ndarray], lr: float = 0.5) -> Step:
     """``chainrule_tiny_user`` in PyTorch, line for line."""
     import torch
 
-    w0, b0, w1, b1 = (
-        torch.tensor(data[k], requires_grad=True) for k in ("w0", "b0", "w1", "b1")
-    )
+    w0, b0, w1, b1 = (torch.tensor(data[k], requires_grad=True) for k in ("w0", "b0", "w1", "b1"))
     params = (w0, b0, w1, b1)
     x, t = torch.tensor(data["x"]), torch.tensor(data["y"])
 
