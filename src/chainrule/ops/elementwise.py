@@ -140,8 +140,10 @@ class Pow(Function, fresh_grads=True):
             c = float(b)  # NOTE: x ** 2 and the like, without the mask's four passes
             if c == 2:  # a square (a loss's): 2a is exact, and no Python scalar meets an array
                 grad_a = grad * (a + a)
+            elif c:
+                grad_a = grad * c * a ** (c - 1)
             else:
-                grad_a = grad * c * a ** (c - 1) if c else xp.zeros_like(grad)
+                grad_a = xp.zeros_like(grad)
         elif self.needs_grad[0]:  # dL/da = dL/dy * b a^(b-1)
             grad_a = unbroadcast(grad * b * a ** xp.where(b == 0, 0, b - 1), a.shape)
         if self.needs_grad[1]:  # dL/db = dL/dy * a^b ln a
